@@ -1,0 +1,1 @@
+"""The HTTP edge: schemas, routes and the translation of domain errors to problem+json."""

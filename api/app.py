@@ -1,0 +1,61 @@
+"""The FastAPI application, following the NL GOV API Design Rules (CONVENTIONS.md).
+
+- everything under ``/v1``; OpenAPI at ``/v1/openapi.json``, readable without login, with contact;
+- ``API-Version`` and the security headers on every response, errors included;
+- no redirects for trailing slashes: ``/v1/health/`` is a 404;
+- problem+json for every error (``api.problems``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from sqlalchemy import Engine
+
+from api.problems import install_problem_handlers
+from api.routes import health
+
+API_VERSION = "1.0.0"
+
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def create_app(engine: Engine) -> FastAPI:
+    app = FastAPI(
+        title="ontzorgen",
+        version=API_VERSION,
+        description=(
+            "Financial ontzorging for newcomers on bijstand (art. 56a Participatiewet): fixed "
+            "costs withheld and paid to creditors, leefgeld to the newcomer, control handed back "
+            "step by step, every euro in a double-entry ledger."
+        ),
+        contact={"name": "ontzorgen maintainers", "email": "ontzorgen@example.org"},
+        license_info={"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
+        openapi_url="/v1/openapi.json",
+        docs_url="/v1/docs",
+        redoc_url=None,
+        redirect_slashes=False,
+    )
+    app.state.engine = engine
+    install_problem_handlers(app)
+
+    @app.middleware("http")
+    async def _headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers["API-Version"] = API_VERSION
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    app.include_router(health.router, prefix="/v1")
+    return app

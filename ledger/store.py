@@ -1,0 +1,557 @@
+"""Reading and writing the ledger inside a caller's transaction.
+
+``LedgerStore`` never begins, commits or rolls back: the caller's unit of work owns the transaction,
+so a payment run and its ledger entries commit together or not at all (``ledger.database`` has
+``run_in_transaction`` for callers that want retries on transient conflicts).
+
+How a batch is written, and why it is safe under concurrent writers:
+1. The rows of every account the batch touches are locked in ascending id order (``FOR UPDATE``),
+   so two writers can never wait on each other in a cycle. On SQLite the whole database is locked
+   by ``BEGIN IMMEDIATE`` instead.
+2. Only then are idempotency keys looked up, so a concurrent writer with the same key is seen.
+3. Every posting is checked against the locked balances (overdraft, booking date) before anything is
+   written; a batch is all or nothing.
+4. Postings are written first, then the entry rows that seal them (the database checks each entry
+   balances at that moment), then the accounts' new balances and posting counts. Each posting keeps
+   the account's running balance after it, so a balance at a past date is one index probe.
+On PostgreSQL postings and entries are streamed with ``COPY``; on SQLite they are plain inserts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Connection,
+    any_,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from ledger.database import is_postgresql
+from ledger.errors import (
+    AccountCodeTaken,
+    AccountOverdrawn,
+    BatchTooLarge,
+    BookingDateBeforeLastPosting,
+    EntryAlreadyReversed,
+    IdempotencyConflict,
+    ReversalNotReversible,
+    TextTooLong,
+    UnknownAccount,
+    UnknownEntry,
+)
+from ledger.model import (
+    ACCOUNT_CODE_LENGTH_MAX,
+    ACCOUNT_NAME_LENGTH_MAX,
+    Account,
+    AccountId,
+    AccountKind,
+    Direction,
+    EntryId,
+    JournalEntry,
+    NewEntry,
+    Posting,
+    content_hash,
+)
+from ledger.money import Money
+from ledger.schema import accounts, entries, postings
+
+#: One transaction holds at most this many entries; bulk work is split into batches of this size.
+ENTRIES_PER_BATCH_MAX = 20_000
+
+_POSTING_COLUMNS = (
+    "account_id",
+    "account_seq",
+    "entry_id",
+    "direction",
+    "amount_cents",
+    "balance_after_cents",
+    "booked_on",
+)
+_ENTRY_COLUMNS = (
+    "id",
+    "booked_on",
+    "description",
+    "idempotency_key",
+    "content_hash",
+    "reverses_entry_id",
+    "created_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSpec:
+    """What it takes to open an account."""
+
+    code: str
+    name: str
+    kind: AccountKind
+    negative_forbidden: bool
+
+    def __post_init__(self) -> None:
+        if len(self.code) > ACCOUNT_CODE_LENGTH_MAX:
+            raise TextTooLong("account code", len(self.code), ACCOUNT_CODE_LENGTH_MAX)
+        if len(self.name) > ACCOUNT_NAME_LENGTH_MAX:
+            raise TextTooLong("account name", len(self.name), ACCOUNT_NAME_LENGTH_MAX)
+
+
+@dataclass(frozen=True, slots=True)
+class PostingLine:
+    """One line of an account's history, with the balance right after it."""
+
+    account_seq: int
+    entry_id: EntryId
+    booked_on: date
+    direction: Direction
+    amount: Money
+    balance_after: Money
+
+
+@dataclass(slots=True)
+class _LockedAccount:
+    kind: AccountKind
+    negative_forbidden: bool
+    balance_cents: int
+    posting_count: int
+    last_booked_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    entry: NewEntry
+    reverses_entry_id: EntryId | None
+    content_hash: str
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LedgerStore:
+    """The ledger as seen through one database connection and its current transaction."""
+
+    def __init__(self, connection: Connection, now: Callable[[], datetime] = _utc_now) -> None:
+        self._connection = connection
+        self._now = now
+        self._postgresql = is_postgresql(connection)
+
+    # -- accounts -----------------------------------------------------------------------------
+
+    def open_account(
+        self, code: str, name: str, kind: AccountKind, *, negative_forbidden: bool
+    ) -> AccountId:
+        return self.open_accounts([AccountSpec(code, name, kind, negative_forbidden)])[0]
+
+    def open_accounts(self, specs: Sequence[AccountSpec]) -> list[AccountId]:
+        """Open many accounts at once; their ids come back in the order of ``specs``."""
+        if not specs:
+            return []
+        codes = [spec.code for spec in specs]
+        seen: set[str] = set()
+        for code in codes:
+            if code in seen:
+                raise AccountCodeTaken(code)
+            seen.add(code)
+        taken = self._connection.execute(
+            select(accounts.c.code).where(self._among(accounts.c.code, codes)).limit(1)
+        ).scalar()
+        if taken is not None:
+            raise AccountCodeTaken(taken)
+        opened_at = self._now()
+        rows = [
+            {
+                "code": spec.code,
+                "name": spec.name,
+                "kind": spec.kind.value,
+                "negative_forbidden": spec.negative_forbidden,
+                "balance_cents": 0,
+                "posting_count": 0,
+                "last_booked_on": None,
+                "opened_at": opened_at,
+            }
+            for spec in specs
+        ]
+        try:
+            result = self._connection.execute(
+                insert(accounts).returning(accounts.c.id, sort_by_parameter_order=True), rows
+            )
+        except IntegrityError as error:
+            # A concurrent writer opened the same code between our check and our insert.
+            raise AccountCodeTaken(str(error.orig)) from error
+        return [AccountId(row_id) for row_id in result.scalars().all()]
+
+    def get_account(self, account_id: AccountId) -> Account:
+        row = self._connection.execute(
+            select(accounts).where(accounts.c.id == account_id)
+        ).one_or_none()
+        if row is None:
+            raise UnknownAccount(account_id)
+        return _account_from_row(row)
+
+    def find_account(self, code: str) -> Account | None:
+        row = self._connection.execute(
+            select(accounts).where(accounts.c.code == code)
+        ).one_or_none()
+        return None if row is None else _account_from_row(row)
+
+    def balance(self, account_id: AccountId) -> Money:
+        """The current balance, read from the account row: no summing of history."""
+        return self.get_account(account_id).balance
+
+    def balance_on(self, account_id: AccountId, on: date) -> Money:
+        """The balance at the end of ``on``: the running balance of the last posting up to then."""
+        self.get_account(account_id)
+        cents = self._connection.execute(
+            select(postings.c.balance_after_cents)
+            .where(postings.c.account_id == account_id, postings.c.booked_on <= on)
+            .order_by(postings.c.booked_on.desc(), postings.c.account_seq.desc())
+            .limit(1)
+        ).scalar()
+        return Money(cents or 0)
+
+    def history(
+        self, account_id: AccountId, *, after_seq: int = 0, limit: int = 100
+    ) -> list[PostingLine]:
+        """The account's postings in order, from just after ``after_seq``, at most ``limit``."""
+        rows = self._connection.execute(
+            select(postings)
+            .where(postings.c.account_id == account_id, postings.c.account_seq > after_seq)
+            .order_by(postings.c.account_seq)
+            .limit(min(limit, 1000))
+        ).all()
+        return [
+            PostingLine(
+                account_seq=row.account_seq,
+                entry_id=EntryId(row.entry_id),
+                booked_on=row.booked_on,
+                direction=Direction(row.direction),
+                amount=Money(row.amount_cents),
+                balance_after=Money(row.balance_after_cents),
+            )
+            for row in rows
+        ]
+
+    # -- entries ------------------------------------------------------------------------------
+
+    def get_entry(self, entry_id: EntryId) -> JournalEntry:
+        row = self._connection.execute(
+            select(entries).where(entries.c.id == entry_id)
+        ).one_or_none()
+        if row is None:
+            raise UnknownEntry(entry_id)
+        posting_rows = self._connection.execute(
+            select(postings.c.account_id, postings.c.direction, postings.c.amount_cents)
+            .where(postings.c.entry_id == entry_id)
+            .order_by(postings.c.account_id, postings.c.account_seq)
+        ).all()
+        return JournalEntry(
+            entry_id=EntryId(row.id),
+            booked_on=row.booked_on,
+            postings=tuple(
+                Posting(AccountId(p.account_id), Direction(p.direction), Money(p.amount_cents))
+                for p in posting_rows
+            ),
+            description=row.description,
+            idempotency_key=row.idempotency_key,
+            reverses_entry_id=None
+            if row.reverses_entry_id is None
+            else EntryId(row.reverses_entry_id),
+        )
+
+    def reversal_of(self, entry_id: EntryId) -> EntryId | None:
+        found = self._connection.execute(
+            select(entries.c.id).where(entries.c.reverses_entry_id == entry_id)
+        ).scalar()
+        return None if found is None else EntryId(found)
+
+    def post(self, entry: NewEntry) -> EntryId:
+        """Post one entry, or return the entry already posted under its idempotency key."""
+        return self.post_batch([entry])[0]
+
+    def post_batch(self, new_entries: Sequence[NewEntry]) -> list[EntryId]:
+        """Post many entries in the caller's transaction: all of them, or none and an error."""
+        return self._post(
+            [_Pending(entry, None, entry.content_hash()) for entry in new_entries]
+        )
+
+    def reverse(
+        self,
+        entry_id: EntryId,
+        booked_on: date,
+        *,
+        description: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> EntryId:
+        """Post the mirror image of an entry. An entry is reversed at most once."""
+        original = self.get_entry(entry_id)
+        reversal = NewEntry(
+            booked_on=booked_on,
+            postings=tuple(posting.reversed() for posting in original.postings),
+            description=description if description is not None else f"Reversal of entry {entry_id}",
+            idempotency_key=idempotency_key,
+        )
+        digest = content_hash(
+            reversal.booked_on, reversal.description, reversal.postings, reverses=entry_id
+        )
+        return self._post([_Pending(reversal, entry_id, digest)])[0]
+
+    # -- the write path -----------------------------------------------------------------------
+
+    def _among(self, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+        """``column IN values``, as one array parameter on PostgreSQL so it has no size limit."""
+        if self._postgresql:
+            array_type = ARRAY(column.type)
+            return column == any_(bindparam(None, list(values), type_=array_type))
+        return column.in_(values)
+
+    def _post(self, pending: Sequence[_Pending]) -> list[EntryId]:
+        if len(pending) > ENTRIES_PER_BATCH_MAX:
+            raise BatchTooLarge(len(pending), ENTRIES_PER_BATCH_MAX)
+        if not pending:
+            return []
+        locked = self._lock_accounts(
+            {posting.account_id for item in pending for posting in item.entry.postings}
+        )
+        results, to_write = self._resolve_idempotency(pending)
+        self._check_reversals([item for _, item in to_write])
+        entry_ids = self._allocate_entry_ids(len(to_write))
+        posting_rows: list[tuple[Any, ...]] = []
+        for entry_id, (_, item) in zip(entry_ids, to_write, strict=True):
+            posting_rows.extend(_posting_rows(entry_id, item.entry, locked))
+        created_at = self._now()
+        entry_rows = [
+            (
+                entry_id,
+                item.entry.booked_on,
+                item.entry.description,
+                item.entry.idempotency_key,
+                item.content_hash,
+                item.reverses_entry_id,
+                created_at,
+            )
+            for entry_id, (_, item) in zip(entry_ids, to_write, strict=True)
+        ]
+        # Postings before entries: the entry row's insert is where the database checks balance.
+        self._insert_rows(postings.name, _POSTING_COLUMNS, posting_rows)
+        self._insert_rows(entries.name, _ENTRY_COLUMNS, entry_rows)
+        self._update_accounts(locked)
+        for entry_id, (index, _) in zip(entry_ids, to_write, strict=True):
+            results[index] = entry_id
+        # Entries in the batch that repeat an earlier key of the same batch share its id.
+        by_key = {
+            item.entry.idempotency_key: results[index]
+            for index, item in enumerate(pending)
+            if item.entry.idempotency_key is not None and results[index] is not None
+        }
+        return [
+            result if result is not None else by_key[pending[index].entry.idempotency_key]
+            for index, result in enumerate(results)
+        ]
+
+    def _lock_accounts(self, account_ids: Iterable[AccountId]) -> dict[AccountId, _LockedAccount]:
+        ordered = sorted(account_ids)
+        rows = self._connection.execute(
+            select(
+                accounts.c.id,
+                accounts.c.kind,
+                accounts.c.negative_forbidden,
+                accounts.c.balance_cents,
+                accounts.c.posting_count,
+                accounts.c.last_booked_on,
+            )
+            .where(self._among(accounts.c.id, ordered))
+            .order_by(accounts.c.id)
+            .with_for_update()
+        ).all()
+        locked = {
+            AccountId(row.id): _LockedAccount(
+                kind=AccountKind(row.kind),
+                negative_forbidden=row.negative_forbidden,
+                balance_cents=row.balance_cents,
+                posting_count=row.posting_count,
+                last_booked_on=row.last_booked_on,
+            )
+            for row in rows
+        }
+        for account_id in ordered:
+            if account_id not in locked:
+                raise UnknownAccount(account_id)
+        return locked
+
+    def _resolve_idempotency(
+        self, pending: Sequence[_Pending]
+    ) -> tuple[list[EntryId | None], list[tuple[int, _Pending]]]:
+        keys = {item.entry.idempotency_key for item in pending} - {None}
+        known: dict[str, tuple[EntryId, str]] = {}
+        if keys:
+            rows = self._connection.execute(
+                select(entries.c.idempotency_key, entries.c.id, entries.c.content_hash).where(
+                    self._among(entries.c.idempotency_key, list(keys))
+                )
+            ).all()
+            known = {row.idempotency_key: (EntryId(row.id), row.content_hash) for row in rows}
+        results: list[EntryId | None] = [None] * len(pending)
+        to_write: list[tuple[int, _Pending]] = []
+        first_in_batch: dict[str, str] = {}
+        for index, item in enumerate(pending):
+            key = item.entry.idempotency_key
+            if key is None:
+                to_write.append((index, item))
+                continue
+            if key in known:
+                entry_id, digest = known[key]
+                if digest != item.content_hash:
+                    raise IdempotencyConflict(key, entry_id)
+                results[index] = entry_id
+            elif key in first_in_batch:
+                if first_in_batch[key] != item.content_hash:
+                    raise IdempotencyConflict(key, None)
+            else:
+                first_in_batch[key] = item.content_hash
+                to_write.append((index, item))
+        return results, to_write
+
+    def _check_reversals(self, items: Sequence[_Pending]) -> None:
+        targets = [item.reverses_entry_id for item in items if item.reverses_entry_id is not None]
+        if not targets:
+            return
+        rows = self._connection.execute(
+            select(entries.c.id, entries.c.reverses_entry_id).where(
+                entries.c.id.in_(targets) | entries.c.reverses_entry_id.in_(targets)
+            )
+        ).all()
+        for row in rows:
+            if row.id in targets and row.reverses_entry_id is not None:
+                raise ReversalNotReversible(EntryId(row.id))
+            if row.reverses_entry_id in targets:
+                raise EntryAlreadyReversed(EntryId(row.reverses_entry_id), EntryId(row.id))
+
+    def _allocate_entry_ids(self, count: int) -> list[EntryId]:
+        if count == 0:
+            return []
+        if self._postgresql:
+            rows = self._connection.execute(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('ledger_entries', 'id')) "
+                    "FROM generate_series(1, :count)"
+                ),
+                {"count": count},
+            ).scalars()
+            return [EntryId(value) for value in rows]
+        # SQLite: BEGIN IMMEDIATE holds the database's write lock, so nobody else can take ids.
+        highest = self._connection.execute(select(func.max(entries.c.id))).scalar() or 0
+        return [EntryId(highest + offset) for offset in range(1, count + 1)]
+
+    def _insert_rows(
+        self, table_name: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> None:
+        if not rows:
+            return
+        if self._postgresql:
+            cursor = self._connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            statement = f"COPY {table_name} ({', '.join(columns)}) FROM STDIN"
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        table = postings if table_name == postings.name else entries
+        self._connection.execute(
+            insert(table), [dict(zip(columns, row, strict=True)) for row in rows]
+        )
+
+    def _update_accounts(self, locked: dict[AccountId, _LockedAccount]) -> None:
+        if self._postgresql:
+            ids = list(locked)
+            self._connection.execute(
+                text(
+                    "UPDATE ledger_accounts AS a SET balance_cents = v.balance_cents, "
+                    "posting_count = v.posting_count, last_booked_on = v.last_booked_on "
+                    "FROM unnest(CAST(:ids AS bigint[]), CAST(:balances AS bigint[]), "
+                    "CAST(:counts AS bigint[]), CAST(:dates AS date[])) "
+                    "AS v(id, balance_cents, posting_count, last_booked_on) WHERE a.id = v.id"
+                ),
+                {
+                    "ids": ids,
+                    "balances": [locked[i].balance_cents for i in ids],
+                    "counts": [locked[i].posting_count for i in ids],
+                    "dates": [locked[i].last_booked_on for i in ids],
+                },
+            )
+            return
+        self._connection.execute(
+            update(accounts)
+            .where(accounts.c.id == bindparam("account_id"))
+            .values(
+                balance_cents=bindparam("new_balance_cents"),
+                posting_count=bindparam("new_posting_count"),
+                last_booked_on=bindparam("new_last_booked_on"),
+            ),
+            [
+                {
+                    "account_id": account_id,
+                    "new_balance_cents": state.balance_cents,
+                    "new_posting_count": state.posting_count,
+                    "new_last_booked_on": state.last_booked_on,
+                }
+                for account_id, state in locked.items()
+            ],
+        )
+
+
+def _posting_rows(
+    entry_id: EntryId, entry: NewEntry, locked: dict[AccountId, _LockedAccount]
+) -> list[tuple[Any, ...]]:
+    """Apply an entry to the locked account states and return its posting rows.
+
+    Raises before returning if any posting would break a rule, so a refused batch writes nothing.
+    """
+    rows: list[tuple[Any, ...]] = []
+    for posting in entry.postings:
+        state = locked[posting.account_id]
+        if state.last_booked_on is not None and entry.booked_on < state.last_booked_on:
+            raise BookingDateBeforeLastPosting(
+                posting.account_id, entry.booked_on, state.last_booked_on
+            )
+        change_cents = state.kind.balance_change_cents(posting.direction, posting.amount.cents)
+        new_balance_cents = state.balance_cents + change_cents
+        if state.negative_forbidden and new_balance_cents < 0:
+            raise AccountOverdrawn(posting.account_id, state.balance_cents, posting.amount.cents)
+        Money(new_balance_cents)  # keeps the balance within the ledger's range
+        state.balance_cents = new_balance_cents
+        state.posting_count += 1
+        state.last_booked_on = entry.booked_on
+        rows.append(
+            (
+                posting.account_id,
+                state.posting_count,
+                entry_id,
+                posting.direction.value,
+                posting.amount.cents,
+                new_balance_cents,
+                entry.booked_on,
+            )
+        )
+    return rows
+
+
+def _account_from_row(row: Any) -> Account:
+    return Account(
+        account_id=AccountId(row.id),
+        code=row.code,
+        name=row.name,
+        kind=AccountKind(row.kind),
+        negative_forbidden=row.negative_forbidden,
+        balance=Money(row.balance_cents),
+        posting_count=row.posting_count,
+    )

@@ -1,0 +1,1 @@
+"""The municipal domain of financial ontzorging, built on the generic ``ledger``."""

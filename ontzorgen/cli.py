@@ -1,0 +1,82 @@
+"""The ``ontzorgen`` command: serve the app, migrate the database, check the ledger.
+
+Every command reads its settings from ``ONTZORGEN_*`` environment variables (``ontzorgen.config``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from ledger.check import check_ledger
+from ledger.database import make_engine
+from ontzorgen import database
+from ontzorgen.config import load_settings
+
+
+def _serve(arguments: argparse.Namespace) -> int:
+    import uvicorn
+
+    # The api package is imported here, at the edge, and never by the domain.
+    from api.app import create_app
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    host = arguments.host or settings.host
+    port = arguments.port or settings.port
+    print(f"ontzorgen serves on http://{host}:{port}/v1/health")
+    print(f"API documentation: http://{host}:{port}/v1/docs (OpenAPI: /v1/openapi.json)")
+    print(f"Database: {engine.url.render_as_string(hide_password=True)}")
+    uvicorn.run(create_app(engine), host=host, port=port, log_level=settings.log_level)
+    return 0
+
+
+def _db_upgrade(_arguments: argparse.Namespace) -> int:
+    engine = make_engine(load_settings().database_url)
+    database.upgrade(engine)
+    print(f"database at revision {database.current_revision(engine)}")
+    return 0
+
+
+def _ledger_check(_arguments: argparse.Namespace) -> int:
+    engine = make_engine(load_settings().database_url)
+    with engine.connect() as connection:
+        report = check_ledger(connection)
+    print(report.summary())
+    return 0 if report.passed else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ontzorgen", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    serve.set_defaults(handler=_serve)
+
+    db = commands.add_parser("db", help="database schema").add_subparsers(
+        dest="db_command", required=True
+    )
+    db.add_parser("upgrade", help="apply all migrations").set_defaults(handler=_db_upgrade)
+
+    ledger = commands.add_parser("ledger", help="the double-entry ledger").add_subparsers(
+        dest="ledger_command", required=True
+    )
+    ledger.add_parser(
+        "check", help="check every ledger invariant; exits 1 on any violation"
+    ).set_defaults(handler=_ledger_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    arguments = build_parser().parse_args(argv)
+    code: int = arguments.handler(arguments)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

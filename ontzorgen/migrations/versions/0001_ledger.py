@@ -1,0 +1,197 @@
+"""The double-entry ledger: accounts, entries, postings, and the triggers that guard them.
+
+Revision ID: 0001_ledger
+Revises:
+Create Date: 2026-11-23
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001_ledger"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+_SIGNED = "CASE WHEN p.direction = 'D' THEN p.amount_cents ELSE -p.amount_cents END"
+
+# PostgreSQL: set-based checks, once per statement, over the rows the statement inserted.
+_POSTGRESQL = [
+    f"""
+    CREATE FUNCTION ledger_entries_must_balance() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF EXISTS (
+            SELECT 1 FROM new_entries e LEFT JOIN ledger_postings p ON p.entry_id = e.id
+            GROUP BY e.id HAVING count(p.entry_id) < 2 OR coalesce(sum({_SIGNED}), 0) <> 0
+        ) THEN
+            RAISE EXCEPTION 'journal entry does not balance or has fewer than two postings'
+                USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE TRIGGER ledger_entries_balanced AFTER INSERT ON ledger_entries
+    REFERENCING NEW TABLE AS new_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_entries_must_balance()
+    """,
+    """
+    CREATE FUNCTION ledger_postings_must_be_new() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF EXISTS (
+            SELECT 1 FROM new_postings p JOIN ledger_entries e ON e.id = p.entry_id
+        ) THEN
+            RAISE EXCEPTION 'postings cannot be added to an existing journal entry'
+                USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE TRIGGER ledger_postings_sealed AFTER INSERT ON ledger_postings
+    REFERENCING NEW TABLE AS new_postings
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_postings_must_be_new()
+    """,
+    """
+    CREATE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION '% is append-only: post a reversal instead of changing history',
+            TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+    END $$
+    """,
+    """
+    CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE OR DELETE ON ledger_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only()
+    """,
+    """
+    CREATE TRIGGER ledger_postings_append_only BEFORE UPDATE OR DELETE ON ledger_postings
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only()
+    """,
+    """
+    CREATE TRIGGER ledger_accounts_kept BEFORE DELETE ON ledger_accounts
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only()
+    """,
+]
+
+# SQLite has only row triggers. Postings are written before the entry row that seals them, so the
+# entry's insert is the moment to check that it balances.
+_SQLITE = [
+    f"""
+    CREATE TRIGGER ledger_entries_balanced AFTER INSERT ON ledger_entries
+    WHEN (SELECT count(*) FROM ledger_postings p WHERE p.entry_id = NEW.id) < 2
+      OR (SELECT coalesce(sum({_SIGNED}), 0) FROM ledger_postings p WHERE p.entry_id = NEW.id) <> 0
+    BEGIN
+        SELECT RAISE(ABORT, 'journal entry does not balance or has fewer than two postings');
+    END
+    """,
+    """
+    CREATE TRIGGER ledger_postings_sealed BEFORE INSERT ON ledger_postings
+    WHEN EXISTS (SELECT 1 FROM ledger_entries e WHERE e.id = NEW.entry_id)
+    BEGIN
+        SELECT RAISE(ABORT, 'postings cannot be added to an existing journal entry');
+    END
+    """,
+    *[
+        f"""
+        CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table}
+        BEGIN
+            SELECT RAISE(ABORT, '{table} is append-only: post a reversal instead');
+        END
+        """
+        for table in ("ledger_entries", "ledger_postings")
+        for action in ("UPDATE", "DELETE")
+    ],
+    """
+    CREATE TRIGGER ledger_accounts_no_delete BEFORE DELETE ON ledger_accounts
+    BEGIN
+        SELECT RAISE(ABORT, 'ledger accounts are kept forever');
+    END
+    """,
+]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "ledger_accounts",
+        sa.Column("id", _ID, primary_key=True, autoincrement=True),
+        sa.Column("code", sa.String(120), nullable=False),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("negative_forbidden", sa.Boolean, nullable=False),
+        sa.Column("balance_cents", sa.BigInteger, nullable=False),
+        sa.Column("posting_count", sa.BigInteger, nullable=False),
+        sa.Column("last_booked_on", sa.Date, nullable=True),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_ledger_accounts"),
+        sa.UniqueConstraint("code", name="uq_ledger_accounts_code"),
+        sa.CheckConstraint(
+            "kind IN ('asset', 'liability', 'equity', 'income', 'expense')",
+            name="ck_ledger_accounts_kind_known",
+        ),
+        sa.CheckConstraint(
+            "NOT negative_forbidden OR balance_cents >= 0",
+            name="ck_ledger_accounts_balance_not_negative",
+        ),
+        sa.CheckConstraint(
+            "posting_count >= 0", name="ck_ledger_accounts_posting_count_not_negative"
+        ),
+    )
+    op.create_table(
+        "ledger_entries",
+        sa.Column("id", _ID, primary_key=True, autoincrement=True),
+        sa.Column("booked_on", sa.Date, nullable=False),
+        sa.Column("description", sa.String(200), nullable=False),
+        sa.Column("idempotency_key", sa.String(128), nullable=True),
+        sa.Column("content_hash", sa.String(64), nullable=False),
+        sa.Column("reverses_entry_id", sa.BigInteger, nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_ledger_entries"),
+        sa.UniqueConstraint("idempotency_key", name="uq_ledger_entries_idempotency_key"),
+        sa.UniqueConstraint("reverses_entry_id", name="uq_ledger_entries_reverses_entry_id"),
+        sa.ForeignKeyConstraint(
+            ["reverses_entry_id"],
+            ["ledger_entries.id"],
+            name="fk_ledger_entries_reverses_entry_id_ledger_entries",
+        ),
+    )
+    op.create_table(
+        "ledger_postings",
+        sa.Column("account_id", sa.BigInteger, nullable=False),
+        sa.Column("account_seq", sa.BigInteger, nullable=False),
+        sa.Column("entry_id", sa.BigInteger, nullable=False),
+        sa.Column("direction", sa.String(1), nullable=False),
+        sa.Column("amount_cents", sa.BigInteger, nullable=False),
+        sa.Column("balance_after_cents", sa.BigInteger, nullable=False),
+        sa.Column("booked_on", sa.Date, nullable=False),
+        sa.PrimaryKeyConstraint("account_id", "account_seq", name="pk_ledger_postings"),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["ledger_accounts.id"],
+            name="fk_ledger_postings_account_id_ledger_accounts",
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["ledger_entries.id"],
+            name="fk_ledger_postings_entry_id_ledger_entries",
+            deferrable=True,
+            initially="DEFERRED",
+        ),
+        sa.CheckConstraint("direction IN ('D', 'C')", name="ck_ledger_postings_direction_known"),
+        sa.CheckConstraint("amount_cents > 0", name="ck_ledger_postings_amount_positive"),
+    )
+    op.create_index("ix_ledger_postings_entry_id", "ledger_postings", ["entry_id"])
+    op.create_index(
+        "ix_ledger_postings_account_booked",
+        "ledger_postings",
+        ["account_id", "booked_on", "account_seq"],
+    )
+    dialect = op.get_bind().dialect.name
+    for statement in _POSTGRESQL if dialect == "postgresql" else _SQLITE:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    raise NotImplementedError("The ledger is never dropped by a migration; restore a backup.")
