@@ -152,9 +152,7 @@ def content_hash(
             "description": description,
             "reverses": reverses,
             # Posting order carries no meaning, so it must not change the hash.
-            "postings": sorted(
-                [p.account_id, p.direction.value, p.amount.cents] for p in postings
-            ),
+            "postings": sorted([p.account_id, p.direction.value, p.amount.cents] for p in postings),
         },
         separators=(",", ":"),
     )

@@ -1,8 +1,8 @@
 """Money as whole euro cents.
 
-Invariant: an amount is always an ``int`` number of cents. Floats, Decimals and bools are refused at
-construction, so no rounding can ever creep into a balance. Amounts may be negative (a balance can be);
-a posting separately insists on a positive amount.
+Invariant: an amount is always an ``int`` number of cents. Floats, Decimals and bools are refused
+at construction, so no rounding can ever creep into a balance. Amounts may be negative (a balance
+can be); a posting separately insists on a positive amount.
 """
 
 from __future__ import annotations

@@ -26,11 +26,13 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     """Each database kind in turn; ``backend.fresh()`` gives an engine on an empty ledger."""
     if request.param == "postgresql":
-        made = Backend("postgresql", postgres_url=request.getfixturevalue("postgres_url"),
-                       template=None)
+        made = Backend(
+            "postgresql", postgres_url=request.getfixturevalue("postgres_url"), template=None
+        )
     else:
-        made = Backend("sqlite", postgres_url=None,
-                       template=request.getfixturevalue("sqlite_template"))
+        made = Backend(
+            "sqlite", postgres_url=None, template=request.getfixturevalue("sqlite_template")
+        )
     yield made
     made.dispose()
 

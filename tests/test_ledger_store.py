@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from ledger.check import check_ledger
 from ledger.database import run_in_transaction
@@ -16,7 +16,7 @@ from ledger.errors import (
     IdempotencyConflict,
     ReversalNotReversible,
 )
-from ledger.model import AccountId, AccountKind, NewEntry, Posting
+from ledger.model import AccountId, AccountKind, EntryId, NewEntry, Posting
 from ledger.money import Money
 from ledger.store import LedgerStore
 
@@ -26,7 +26,7 @@ MAR_1 = date(2026, 3, 1)
 
 
 def open_household(engine: Engine) -> dict[str, AccountId]:
-    def work(connection):  # type: ignore[no-untyped-def]
+    def work(connection: Connection) -> dict[str, AccountId]:
         store = LedgerStore(connection)
         return {
             "bank": store.open_account("bank", "Bank", AccountKind.ASSET, negative_forbidden=False),
@@ -44,7 +44,7 @@ def open_household(engine: Engine) -> dict[str, AccountId]:
     return run_in_transaction(engine, work)
 
 
-def post(engine: Engine, entry: NewEntry) -> int:
+def post(engine: Engine, entry: NewEntry) -> EntryId:
     return run_in_transaction(engine, lambda connection: LedgerStore(connection).post(entry))
 
 
@@ -57,7 +57,10 @@ def balance(engine: Engine, account_id: AccountId, on: date | None = None) -> in
 
 def test_an_allocation_moves_income_to_reserves_and_leefgeld(engine: Engine) -> None:
     a = open_household(engine)
-    post(engine, NewEntry(JAN_1, (Posting.debit(a["bank"], 130061), Posting.credit(a["income"], 130061))))
+    post(
+        engine,
+        NewEntry(JAN_1, (Posting.debit(a["bank"], 130061), Posting.credit(a["income"], 130061))),
+    )
     post(
         engine,
         NewEntry(
@@ -80,7 +83,12 @@ def test_an_allocation_moves_income_to_reserves_and_leefgeld(engine: Engine) -> 
 def test_the_balance_at_a_past_date_comes_from_the_running_balance(engine: Engine) -> None:
     a = open_household(engine)
     for booked_on, cents in ((JAN_1, 1000), (FEB_1, 250), (MAR_1, 5)):
-        post(engine, NewEntry(booked_on, (Posting.debit(a["bank"], cents), Posting.credit(a["rent"], cents))))
+        post(
+            engine,
+            NewEntry(
+                booked_on, (Posting.debit(a["bank"], cents), Posting.credit(a["rent"], cents))
+            ),
+        )
     assert balance(engine, a["rent"], date(2025, 12, 31)) == 0
     assert balance(engine, a["rent"], JAN_1) == 1000
     assert balance(engine, a["rent"], date(2026, 2, 15)) == 1250
@@ -91,22 +99,32 @@ def test_an_overdraft_of_a_protected_account_is_refused_and_writes_nothing(engin
     a = open_household(engine)
     post(engine, NewEntry(JAN_1, (Posting.debit(a["bank"], 100), Posting.credit(a["rent"], 100))))
     with pytest.raises(AccountOverdrawn) as refused:
-        post(engine, NewEntry(JAN_1, (Posting.debit(a["rent"], 101), Posting.credit(a["bank"], 101))))
+        post(
+            engine, NewEntry(JAN_1, (Posting.debit(a["rent"], 101), Posting.credit(a["bank"], 101)))
+        )
     assert refused.value.account_id == a["rent"]
     assert balance(engine, a["rent"]) == 100
     with engine.connect() as connection:
         assert check_ledger(connection).entry_count == 1
 
 
-def test_a_replayed_key_returns_the_first_entry_and_other_content_is_refused(engine: Engine) -> None:
+def test_a_replayed_key_returns_the_first_entry_and_other_content_is_refused(
+    engine: Engine,
+) -> None:
     a = open_household(engine)
-    entry = NewEntry(JAN_1, (Posting.debit(a["bank"], 100), Posting.credit(a["rent"], 100)),
-                     idempotency_key="pay-1")
+    entry = NewEntry(
+        JAN_1,
+        (Posting.debit(a["bank"], 100), Posting.credit(a["rent"], 100)),
+        idempotency_key="pay-1",
+    )
     first = post(engine, entry)
     assert post(engine, entry) == first
     assert balance(engine, a["rent"]) == 100
-    other = NewEntry(JAN_1, (Posting.debit(a["bank"], 999), Posting.credit(a["rent"], 999)),
-                     idempotency_key="pay-1")
+    other = NewEntry(
+        JAN_1,
+        (Posting.debit(a["bank"], 999), Posting.credit(a["rent"], 999)),
+        idempotency_key="pay-1",
+    )
     with pytest.raises(IdempotencyConflict) as refused:
         post(engine, other)
     assert refused.value.entry_id == first
@@ -114,7 +132,9 @@ def test_a_replayed_key_returns_the_first_entry_and_other_content_is_refused(eng
 
 def test_an_entry_is_reversed_once_and_a_reversal_is_not_reversed(engine: Engine) -> None:
     a = open_household(engine)
-    first = post(engine, NewEntry(JAN_1, (Posting.debit(a["bank"], 700), Posting.credit(a["rent"], 700))))
+    first = post(
+        engine, NewEntry(JAN_1, (Posting.debit(a["bank"], 700), Posting.credit(a["rent"], 700)))
+    )
     reversal = run_in_transaction(engine, lambda c: LedgerStore(c).reverse(first, FEB_1))
     assert balance(engine, a["rent"]) == 0
     assert balance(engine, a["rent"], JAN_1) == 700

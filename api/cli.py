@@ -1,5 +1,6 @@
 """The ``ontzorgen`` command: serve the app, migrate the database, check the ledger.
 
+The command line is an edge like HTTP: it may import every inner layer, and nothing imports it.
 Every command reads its settings from ``ONTZORGEN_*`` environment variables (``ontzorgen.config``).
 """
 
@@ -19,7 +20,6 @@ from ontzorgen.config import load_settings
 def _serve(arguments: argparse.Namespace) -> int:
     import uvicorn
 
-    # The api package is imported here, at the edge, and never by the domain.
     from api.app import create_app
 
     settings = load_settings()
