@@ -45,6 +45,26 @@ class Money:
     def is_positive(self) -> bool:
         return self.cents > 0
 
+    def split(self, part_count: int) -> tuple[Money, ...]:
+        """Split into ``part_count`` parts that differ by at most one cent and add up exactly.
+
+        The earlier parts get the spare cents, so money held back for a later date is never short.
+        """
+        if part_count < 1:
+            raise ValueError(f"Cannot split into {part_count} parts; give at least one.")
+        whole, spare = divmod(self.cents, part_count)
+        return tuple(Money(whole + (1 if index < spare else 0)) for index in range(part_count))
+
+    def percentage(self, percent: int) -> Money:
+        """``percent`` % of this amount, rounded half up to whole cents (integer arithmetic only)."""
+        return Money((self.cents * percent * 2 + 100) // 200)
+
+    def scaled(self, numerator: int, denominator: int) -> Money:
+        """This amount times ``numerator / denominator``, rounded half up to whole cents."""
+        if denominator <= 0 or numerator < 0:
+            raise ValueError(f"Cannot scale by {numerator}/{denominator}.")
+        return Money((self.cents * numerator * 2 + denominator) // (2 * denominator))
+
     def __str__(self) -> str:
         """Format as a plain decimal string with two decimals, the way the API shows money."""
         sign = "-" if self.cents < 0 else ""

@@ -36,7 +36,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ledger.database import is_postgresql
 from ledger.errors import (
@@ -461,9 +461,16 @@ class LedgerStore:
         if self._postgresql:
             cursor = self._connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
             statement = f"COPY {table_name} ({', '.join(columns)}) FROM STDIN"
-            with cursor.copy(statement) as copy:
-                for row in rows:
-                    copy.write_row(row)
+            dbapi_error = self._connection.dialect.loaded_dbapi.Error
+            try:
+                with cursor.copy(statement) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            except dbapi_error as error:
+                # The driver's own cursor bypasses SQLAlchemy's wrapping of driver errors. Wrap them
+                # the same way here, so that run_in_transaction sees (and retries) a deadlock or a
+                # concurrent writer's idempotency key during COPY as it would during any statement.
+                raise _wrapped_driver_error(statement, error, self._connection) from error
             return
         table = postings if table_name == postings.name else entries
         self._connection.execute(
@@ -507,6 +514,15 @@ class LedgerStore:
                 for account_id, state in locked.items()
             ],
         )
+
+
+def _wrapped_driver_error(statement: str, error: Exception, connection: Connection) -> DBAPIError:
+    """A driver error as the ``DBAPIError`` subclass SQLAlchemy raises for it on ``execute``."""
+    wrapped = DBAPIError.instance(
+        statement, None, error, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
+    )
+    assert isinstance(wrapped, DBAPIError)
+    return wrapped
 
 
 def _posting_rows(

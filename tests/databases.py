@@ -16,13 +16,15 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, make_url, text
 
+import ontzorgen.tables  # noqa: F401  (registers the domain tables in the shared metadata)
 from ledger.database import make_engine
+from ledger.schema import metadata
 from ontzorgen.database import upgrade
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "ONTZORGEN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-LEDGER_TABLES = ("ledger_postings", "ledger_entries", "ledger_accounts")
+ALL_TABLES = tuple(table.name for table in metadata.sorted_tables)
 
 
 class PostgresUnavailable(RuntimeError):
@@ -75,13 +77,13 @@ class Backend:
         self._engine: Engine | None = None
 
     def fresh(self) -> Engine:
-        """An engine on an empty ledger; the engine handed out before is disposed of."""
+        """An engine on an empty, migrated database; the engine handed out before is disposed of."""
         if self._postgres_url is not None:
             if self._engine is None:
                 self._engine = make_engine(self._postgres_url, pool_size=25)
             with self._engine.begin() as connection:
                 connection.execute(
-                    text(f"TRUNCATE {', '.join(LEDGER_TABLES)} RESTART IDENTITY CASCADE")
+                    text(f"TRUNCATE {', '.join(ALL_TABLES)} RESTART IDENTITY CASCADE")
                 )
             return self._engine
         assert self._template is not None

@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 from api.app import API_VERSION, SECURITY_HEADERS, create_app
 from ledger.database import make_engine
 
+HEAD_REVISION = "0002_domain"
+
 
 @pytest.fixture
 def client(engine: Engine) -> TestClient:
@@ -23,8 +25,8 @@ def test_health_reports_the_database_and_the_schema_revision(client: TestClient)
     assert response.json() == {
         "status": "ok",
         "database": "ok",
-        "schemaRevision": "0001_ledger",
-        "expectedSchemaRevision": "0001_ledger",
+        "schemaRevision": HEAD_REVISION,
+        "expectedSchemaRevision": HEAD_REVISION,
     }
 
 

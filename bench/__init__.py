@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its figures and, last, one JSON line with the ratio to a floor."""

@@ -1,0 +1,176 @@
+"""Obligations: the recurring bills withheld for a household, their schedules and amounts.
+
+Invariants:
+- an obligation's amount is known for any date from its first amount on, through effective-dated
+  changes that are never edited, only superseded by a later change;
+- a schedule (python-dateutil ``rrule``) has a first due date and optionally an end; a due day of
+  29, 30 or 31 falls on the last day of shorter months instead of skipping them;
+- the monthly reservation for a bill that falls every k months spreads its amount over the k months
+  up to and including the due month, so the reserve is full on the due date and the parts add up
+  exactly to the bill.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+from typing import NewType
+
+from dateutil.rrule import MONTHLY, rrule
+
+from ledger.money import Money
+from ontzorgen.errors import OntzorgenError
+from ontzorgen.identifiers import PaymentReference
+from ontzorgen.months import Month
+from ontzorgen.policy import CostType
+
+ObligationId = NewType("ObligationId", int)
+CreditorId = NewType("CreditorId", int)
+
+
+class Frequency(enum.StrEnum):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    YEARLY = "yearly"
+
+    @property
+    def month_count(self) -> int:
+        return {"monthly": 1, "quarterly": 3, "yearly": 12}[self.value]
+
+
+class EndBeforeStart(OntzorgenError):
+    """An end date lies before the start date it belongs to."""
+
+    def __init__(self, what: str, start_on: date, end_on: date) -> None:
+        super().__init__(
+            f"The {what} ends on {end_on}, before it starts on {start_on}. Give an end date on or "
+            "after the start."
+        )
+        self.what, self.start_on, self.end_on = what, start_on, end_on
+
+
+class AmountNotPositive(OntzorgenError):
+    """An obligation's amount must be more than zero."""
+
+    def __init__(self, cents: int) -> None:
+        super().__init__(f"An obligation amount must be positive; got {cents} cents.")
+        self.cents = cents
+
+
+class AmountChangeBeforeStart(OntzorgenError):
+    """An amount change takes effect before the obligation's first due date."""
+
+    def __init__(self, obligation_id: int, effective_on: date, first_due_on: date) -> None:
+        super().__init__(
+            f"Obligation {obligation_id} starts on {first_due_on}; a new amount cannot take "
+            f"effect on {effective_on}, before that."
+        )
+        self.obligation_id, self.effective_on = obligation_id, effective_on
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """When a bill falls due: every 1, 3 or 12 months on ``due_day``, from a first due date."""
+
+    frequency: Frequency
+    first_due_on: date
+    ends_on: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.ends_on is not None and self.ends_on < self.first_due_on:
+            raise EndBeforeStart("schedule", self.first_due_on, self.ends_on)
+
+    @property
+    def due_day(self) -> int:
+        return self.first_due_on.day
+
+    def due_dates(self, start_on: date, end_on: date) -> list[date]:
+        """Every due date from ``start_on`` to ``end_on``, both included."""
+        last = end_on if self.ends_on is None else min(end_on, self.ends_on)
+        if last < max(start_on, self.first_due_on):
+            return []
+        # BYMONTHDAY (d-3..d) with BYSETPOS -1 takes the last of those days the month has, so the
+        # 31st becomes the 30th in April and the 28th or 29th in February.
+        days = tuple(range(max(self.due_day - 3, 1), self.due_day + 1))
+        rule = rrule(
+            MONTHLY,
+            interval=self.frequency.month_count,
+            dtstart=self.first_due_on.replace(day=1),
+            bymonthday=days,
+            bysetpos=-1,
+            until=last,
+        )
+        return [moment.date() for moment in rule if moment.date() >= start_on]
+
+    def due_in(self, month: Month) -> date | None:
+        found = self.due_dates(month.first_day, month.last_day)
+        return found[0] if found else None
+
+    def next_due_on_or_after(self, day: date) -> date | None:
+        horizon = Month.of(day).plus(self.frequency.month_count)
+        found = self.due_dates(day, horizon.last_day)
+        return found[0] if found else None
+
+
+@dataclass(frozen=True, slots=True)
+class AmountChange:
+    effective_on: date
+    amount: Money
+
+    def __post_init__(self) -> None:
+        if self.amount.cents <= 0:
+            raise AmountNotPositive(self.amount.cents)
+
+
+@dataclass(frozen=True, slots=True)
+class Obligation:
+    obligation_id: ObligationId
+    household_id: int
+    cost_type: CostType
+    creditor_id: CreditorId
+    schedule: Schedule
+    amounts: tuple[AmountChange, ...]
+    reference: PaymentReference
+
+    def __post_init__(self) -> None:
+        if not self.amounts:
+            raise AmountNotPositive(0)
+        ordered = tuple(sorted(self.amounts, key=lambda change: change.effective_on))
+        object.__setattr__(self, "amounts", ordered)
+        if ordered[0].effective_on > self.schedule.first_due_on:
+            raise AmountChangeBeforeStart(
+                self.obligation_id, ordered[0].effective_on, self.schedule.first_due_on
+            )
+
+    def amount_on(self, day: date) -> Money:
+        """The amount in force on ``day`` (the first amount before any change)."""
+        current = self.amounts[0].amount
+        for change in self.amounts:
+            if change.effective_on <= day:
+                current = change.amount
+        return current
+
+    def reservation_for(self, month: Month) -> tuple[Money, date | None]:
+        """What to reserve in ``month``, and the due date the reservation is for.
+
+        A monthly bill due in ``month`` is reserved whole. A bill due every k months is spread over
+        the k months up to and including its due month; the earliest months carry the spare cents.
+        """
+        month_count = self.schedule.frequency.month_count
+        due_on = self.schedule.next_due_on_or_after(month.first_day)
+        if due_on is None:
+            return Money(0), None
+        months_ahead = Month.of(due_on).months_since(month)
+        if months_ahead >= month_count:
+            return Money(0), None
+        # Months of this cycle before the first due date do not exist, so a bill that starts
+        # mid-cycle is reserved only over the months it has.
+        cycle_start = max(
+            Month.of(due_on).plus(1 - month_count), Month.of(self.schedule.first_due_on)
+        )
+        if month < cycle_start:
+            return Money(0), None
+        cycle_length = Month.of(due_on).months_since(cycle_start) + 1
+        parts = self.amount_on(due_on).split(cycle_length)
+        return parts[month.months_since(cycle_start)], due_on
