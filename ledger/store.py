@@ -30,6 +30,7 @@ from sqlalchemy import (
     Connection,
     any_,
     bindparam,
+    cast,
     func,
     insert,
     select,
@@ -312,7 +313,11 @@ class LedgerStore:
         """``column IN values``, as one array parameter on PostgreSQL so it has no size limit."""
         if self._postgresql:
             array_type = ARRAY(column.type)
-            return column == any_(bindparam(None, list(values), type_=array_type))
+            # The array goes in through a sub-select, so the planner cannot see its length and
+            # always probes the index once per value. Seeing thousands of values, it would rather
+            # scan the whole table, and on a large ledger that costs more with every batch.
+            array = select(bindparam(None, list(values), type_=array_type)).scalar_subquery()
+            return column == any_(cast(array, array_type))
         return column.in_(values)
 
     def _post(self, pending: Sequence[_Pending]) -> list[EntryId]:
@@ -484,8 +489,11 @@ class LedgerStore:
                 text(
                     "UPDATE ledger_accounts AS a SET balance_cents = v.balance_cents, "
                     "posting_count = v.posting_count, last_booked_on = v.last_booked_on "
-                    "FROM unnest(CAST(:ids AS bigint[]), CAST(:balances AS bigint[]), "
-                    "CAST(:counts AS bigint[]), CAST(:dates AS date[])) "
+                    # Sub-selects hide the arrays' length from the planner (see ``_among``).
+                    "FROM unnest(CAST((SELECT CAST(:ids AS bigint[])) AS bigint[]), "
+                    "CAST((SELECT CAST(:balances AS bigint[])) AS bigint[]), "
+                    "CAST((SELECT CAST(:counts AS bigint[])) AS bigint[]), "
+                    "CAST((SELECT CAST(:dates AS date[])) AS date[])) "
                     "AS v(id, balance_cents, posting_count, last_booked_on) WHERE a.id = v.id"
                 ),
                 {

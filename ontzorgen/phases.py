@@ -15,7 +15,7 @@ from datetime import date
 
 from ontzorgen.arrangement import Arrangement
 from ontzorgen.errors import OntzorgenError
-from ontzorgen.policy import Ladder, Policy
+from ontzorgen.policy import CostType, Ladder, LeefgeldFrequency, Policy
 
 STATUTORY_PERIOD_REQUIREMENT = "statutory_period_passed"
 
@@ -202,3 +202,56 @@ def _check_decision(
         raise ReasonRequired(household_id)
     if last_effective_on is not None and effective_on < last_effective_on:
         raise EffectiveDateBeforeLastChange(household_id, effective_on, last_effective_on)
+
+
+@dataclass(frozen=True, slots=True)
+class WithholdingPeriod:
+    """From one date on: the phase, what is withheld, and who decided it and why."""
+
+    effective_on: date
+    phase: int
+    phase_name: str
+    withheld: tuple[CostType, ...]
+    leefgeld_frequency: LeefgeldFrequency | None
+    kind: ChangeKind
+    decided_on: date
+    actor: str
+    reason: str
+
+    def explain(self) -> str:
+        """One plain Dutch sentence, for the coach, the file and the statement."""
+        withheld = ", ".join(c.value for c in self.withheld) if self.withheld else "niets"
+        frequency = {
+            LeefgeldFrequency.WEEKLY: "leefgeld per week",
+            LeefgeldFrequency.MONTHLY: "leefgeld per maand",
+            None: "geen leefgeld via de gemeente",
+        }[self.leefgeld_frequency]
+        return (
+            f"Vanaf {self.effective_on:%d-%m-%Y}: fase {self.phase} ({self.phase_name}). "
+            f"Ingehouden: {withheld}; {frequency}. Besluit van {self.actor} op "
+            f"{self.decided_on:%d-%m-%Y}: {self.reason}"
+        )
+
+
+def withholding_history(
+    changes: Sequence[PhaseChange], policy: Policy, agreed: frozenset[CostType]
+) -> tuple[WithholdingPeriod, ...]:
+    """Every change of what is withheld, in the order it took effect."""
+    history = []
+    for change in sorted(changes, key=lambda c: (c.effective_on, c.decided_on)):
+        phase = policy.ladder.phase(change.to_phase)
+        withheld = tuple(c for c in policy.priority if phase.withholds(c, agreed))
+        history.append(
+            WithholdingPeriod(
+                change.effective_on,
+                phase.number,
+                phase.name,
+                withheld,
+                phase.leefgeld_frequency,
+                change.kind,
+                change.decided_on,
+                change.actor,
+                change.reason,
+            )
+        )
+    return tuple(history)

@@ -50,12 +50,14 @@ from ontzorgen.phases import (
     ChangeKind,
     PhaseChange,
     StepAssessment,
+    WithholdingPeriod,
     achieved_milestones,
     assess_step,
     decide_relapse,
     decide_step,
     phase_on,
 )
+from ontzorgen.phases import withholding_history as withholding_history_of
 from ontzorgen.policy import CostType, Policy
 from ontzorgen.policy_codec import policy_to_json
 from ontzorgen.repository import Proposal, StoredAllocation
@@ -806,6 +808,15 @@ def record_relapse(
         )
         uow.commit()
         return change
+
+
+def withholding_history(uow: UnitOfWork, household_id: int) -> tuple[WithholdingPeriod, ...]:
+    """Each change of what is withheld, from which date, decided by whom and why."""
+    with uow:
+        household = uow.repository.get_household(household_id)
+        policy = uow.repository.get_municipality(household.municipality_id).policy
+        _, agreed = _arrangement(uow, household_id)
+        return withholding_history_of(uow.repository.phase_changes_of(household_id), policy, agreed)
 
 
 # -- signals -----------------------------------------------------------------------------------

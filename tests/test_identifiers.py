@@ -1,10 +1,11 @@
-"""Identifiers on a payment are built valid or refused with a named error; a BSN never shows in full.
+"""Identifiers on a payment are built valid or refused with a named error; a BSN never shows whole.
 
 Betalingskenmerk vectors and their sources:
 
-- ``5000 0567 8901 2345`` and ``12 2345 3462 2567`` (14 digits, length code 2): the Betaalvereniging's
-  "Specificaties betalingskenmerk" page, which also lists the allowed lengths (7, 9 to 14, 16). The
-  16-digit example also appears, with its arithmetic, on the XMLdation wiki (NVB / Betalingskenmerk).
+- ``5000 0567 8901 2345`` and ``12 2345 3462 2567`` (14 digits, length code 2): the page
+  "Specificaties betalingskenmerk" of the Betaalvereniging, which also lists the allowed lengths
+  (7, 9 to 14, 16). The 16-digit example also appears, with its arithmetic, on the XMLdation wiki
+  (NVB / Betalingskenmerk).
 - ``0001 0411 4691 0100`` and the other ``…0411 4…`` kenmerken: Belastingdienst kenmerken for the
   example fiscal number 001041149, from the test vectors in the public repository
   sebasv/welmakkelijker (``test/vectors.mjs``). A third party, not the Belastingdienst itself, but
@@ -103,7 +104,7 @@ def test_text_that_is_no_iban_at_all_is_refused(text: str) -> None:
 
 
 def test_building_an_iban_directly_requires_the_electronic_form() -> None:
-    with pytest.raises(InvalidIban, match="use Iban.parse or NL91ABNA0417164300"):
+    with pytest.raises(InvalidIban, match=r"use Iban\.parse or NL91ABNA0417164300"):
         Iban("NL91 ABNA 0417 1643 00")
 
 
@@ -305,7 +306,7 @@ def test_the_published_16_digit_example_sums_to_215() -> None:
 
 
 def test_the_weights_are_the_powers_of_two_modulo_eleven() -> None:
-    assert BETALINGSKENMERK_WEIGHTS == tuple(2 ** (i + 1) % 11 for i in range(10))
+    assert tuple(2 ** (i + 1) % 11 for i in range(10)) == BETALINGSKENMERK_WEIGHTS
 
 
 def test_a_kenmerk_with_a_wrong_check_digit_is_refused_naming_the_right_one() -> None:

@@ -23,9 +23,13 @@ _POSTGRESQL = [
     f"""
     CREATE FUNCTION ledger_entries_must_balance() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+        -- One index probe per new entry: a join over all postings would read the whole table.
         IF EXISTS (
-            SELECT 1 FROM new_entries e LEFT JOIN ledger_postings p ON p.entry_id = e.id
-            GROUP BY e.id HAVING count(p.entry_id) < 2 OR coalesce(sum({_SIGNED}), 0) <> 0
+            SELECT 1 FROM new_entries e CROSS JOIN LATERAL (
+                SELECT count(*) AS posting_count, coalesce(sum({_SIGNED}), 0) AS signed_cents
+                FROM ledger_postings p WHERE p.entry_id = e.id
+            ) s
+            WHERE s.posting_count < 2 OR s.signed_cents <> 0
         ) THEN
             RAISE EXCEPTION 'journal entry does not balance or has fewer than two postings'
                 USING ERRCODE = 'check_violation';
