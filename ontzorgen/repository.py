@@ -428,24 +428,28 @@ class Repository:
             )
         )
 
+    def obligation_amount_on(self, obligation_id: int, effective_on: date) -> Money | None:
+        """The amount recorded with exactly this effective date, if any."""
+        cents = self._connection.execute(
+            select(obligation_amounts.c.amount_cents).where(
+                obligation_amounts.c.obligation_id == obligation_id,
+                obligation_amounts.c.effective_on == effective_on,
+            )
+        ).scalar()
+        return None if cents is None else Money(cents)
+
     def add_obligation_amount(
         self, obligation_id: int, effective_on: date, amount: Money, actor: str
-    ) -> bool:
-        """Record an amount from a date; False when that date already has one (nothing written)."""
-        try:
-            with self._connection.begin_nested():
-                self._connection.execute(
-                    insert(obligation_amounts).values(
-                        obligation_id=obligation_id,
-                        effective_on=effective_on,
-                        amount_cents=amount.cents,
-                        recorded_by=actor,
-                        recorded_at=self._now(),
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
+    ) -> None:
+        self._connection.execute(
+            insert(obligation_amounts).values(
+                obligation_id=obligation_id,
+                effective_on=effective_on,
+                amount_cents=amount.cents,
+                recorded_by=actor,
+                recorded_at=self._now(),
+            )
+        )
 
     def obligations_of(self, household_id: int) -> list[Obligation]:
         rows = self._connection.execute(
@@ -523,6 +527,26 @@ class Repository:
             )
         ).scalars()
         return {Month.parse(month) for month in rows}
+
+    def unallocated_income(self, household_id: int, up_to: Month) -> tuple[Money, list[int]]:
+        """The net income of months up to ``up_to`` that no allocation has divided yet."""
+        rows = self._connection.execute(
+            select(incomes.c.id, incomes.c.gross_cents, incomes.c.vakantietoeslag_cents).where(
+                incomes.c.household_id == household_id,
+                incomes.c.allocated_month.is_(None),
+                incomes.c.month <= str(up_to),
+            )
+        ).all()
+        net_cents = sum(row.gross_cents - row.vakantietoeslag_cents for row in rows)
+        return Money(net_cents), [row.id for row in rows]
+
+    def mark_income_allocated(self, income_ids: Sequence[int], month: Month) -> None:
+        if income_ids:
+            self._connection.execute(
+                update(incomes)
+                .where(incomes.c.id.in_(income_ids))
+                .values(allocated_month=str(month))
+            )
 
     def get_allocation(self, household_id: int, month: Month) -> StoredAllocation | None:
         row = self._connection.execute(
@@ -611,11 +635,36 @@ class Repository:
             .order_by(allocations.c.month.desc())
         ).all()
         count = 0
+        expected = None
         for row in rows:
-            if row.arrears_cents:
+            month = Month.parse(row.month)
+            # A month without an allocation breaks the run: nothing shows it went well.
+            if row.arrears_cents or (expected is not None and month != expected):
                 break
             count += 1
+            expected = month.previous()
         return count
+
+    def last_rejection_on(self, household_id: int, from_phase: int, to_phase: int) -> date | None:
+        found: date | None = self._connection.execute(
+            select(func.max(phase_proposals.c.decided_on)).where(
+                phase_proposals.c.household_id == household_id,
+                phase_proposals.c.from_phase == from_phase,
+                phase_proposals.c.to_phase == to_phase,
+                phase_proposals.c.status == "rejected",
+            )
+        ).scalar()
+        return found
+
+    def last_handled_review_on(self, household_id: int) -> date | None:
+        found: date | None = self._connection.execute(
+            select(func.max(signals.c.handled_on)).where(
+                signals.c.household_id == household_id,
+                signals.c.kind == "milestone_review_due",
+                signals.c.status == "handled",
+            )
+        ).scalar()
+        return found
 
     # -- milestones, phases, proposals ----------------------------------------------------------
 

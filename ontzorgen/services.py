@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
+
 from ledger.model import NewEntry, Posting
 from ledger.money import Money
 from ontzorgen import accounts as household_ledger
@@ -36,7 +38,7 @@ from ontzorgen.identifiers import (
     PaymentReference,
     check_bic_matches_iban,
 )
-from ontzorgen.income import IncomeKind, prorated, split_bijstand
+from ontzorgen.income import IncomeKind, days_with_right, prorated, split_bijstand
 from ontzorgen.months import Month
 from ontzorgen.obligations import (
     AmountChange,
@@ -112,6 +114,31 @@ class UnknownObligation(OntzorgenError):
     def __init__(self, obligation_id: int) -> None:
         super().__init__(f"Obligation {obligation_id} does not exist.")
         self.obligation_id = obligation_id
+
+
+class AmountAlreadySetForDate(OntzorgenError):
+    """An obligation already has another amount from this date; amounts are never overwritten."""
+
+    def __init__(
+        self, obligation_id: int, effective_on: date, recorded: Money, asked: Money
+    ) -> None:
+        super().__init__(
+            f"Obligation {obligation_id} already has {recorded} from {effective_on}; {asked} "
+            "cannot replace it. Record the new amount from a later date."
+        )
+        self.obligation_id, self.effective_on = obligation_id, effective_on
+        self.recorded, self.asked = recorded, asked
+
+
+class NothingToBook(OntzorgenError):
+    """The prorated income is less than one cent."""
+
+    def __init__(self, household_id: int, month: Month) -> None:
+        super().__init__(
+            f"The prorated income of household {household_id} for {month} rounds to zero cents; "
+            "there is nothing to book."
+        )
+        self.household_id, self.month = household_id, month
 
 
 class BijstandNotRecorded(OntzorgenError):
@@ -415,10 +442,15 @@ def change_obligation_amount(
             (*obligation.amounts, change),
             obligation.reference,
         )
-        if uow.repository.add_obligation_amount(obligation_id, effective_on, amount, actor):
-            uow.repository.raise_signal(
-                amount_changed_signal(obligation, old, amount, effective_on, today)
-            )
+        recorded = uow.repository.obligation_amount_on(obligation_id, effective_on)
+        if recorded is not None:
+            if recorded != amount:
+                raise AmountAlreadySetForDate(obligation_id, effective_on, recorded, amount)
+            return obligation  # the same change again: nothing to do
+        uow.repository.add_obligation_amount(obligation_id, effective_on, amount, actor)
+        uow.repository.raise_signal(
+            amount_changed_signal(obligation, old, amount, effective_on, today)
+        )
         uow.commit()
         return changed
 
@@ -496,6 +528,10 @@ def _record_income(
         arrangement, _ = _arrangement(uow, household_id)
         policy = uow.repository.get_municipality(household.municipality_id).policy
         if kind is IncomeKind.BIJSTAND:
+            if not days_with_right(
+                month, arrangement.bijstand_start_on, arrangement.bijstand_end_on
+            ):
+                raise MonthOutsideArrangement(household_id, month)
             gross = prorated(
                 full_month_amount,
                 month,
@@ -504,7 +540,7 @@ def _record_income(
                 policy.proration,
             )
             if gross.cents == 0:
-                raise MonthOutsideArrangement(household_id, month)
+                raise NothingToBook(household_id, month)
             split = split_bijstand(gross, policy.vakantietoeslag_percent)
         else:
             split = split_bijstand(full_month_amount, 0)
@@ -577,7 +613,10 @@ def allocate_month(
         phase_number = phase_on(uow.repository.phase_changes_of(household_id), month.first_day)
         phase = policy.ladder.phase(phase_number or 1)
         accounts = household_ledger.household_accounts(uow.repository, household_id)
-        income = uow.ledger.balance(accounts.income)
+        # Only income of this month and earlier, not yet divided: next month's bijstand may
+        # already be in the clearing account when a month is allocated late.
+        income, income_ids = uow.repository.unallocated_income(household_id, month)
+        uow.repository.mark_income_allocated(income_ids, month)
         needs = []
         for obligation in uow.repository.obligations_of(household_id):
             if not phase.withholds(obligation.cost_type, agreed):
@@ -703,18 +742,27 @@ def _assess_and_propose(
 ) -> StepAssessment:
     assessment = _assess(uow, household_id, policy, today)
     if (
-        assessment.ready
-        and assessment.next_phase is not None
-        and uow.repository.open_proposal(household_id) is None
+        not assessment.ready
+        or assessment.next_phase is None
+        or uow.repository.open_proposal(household_id) is not None
     ):
-        uow.repository.add_proposal(
-            household_id, assessment.current_phase, assessment.next_phase, today
+        return assessment
+    rejected_on = uow.repository.last_rejection_on(
+        household_id, assessment.current_phase, assessment.next_phase
+    )
+    # A coach who rejected a step is not asked again about the same step before the next review.
+    if rejected_on is not None and today < rejected_on + relativedelta(
+        months=policy.milestone_review_interval_months
+    ):
+        return assessment
+    proposal_id = uow.repository.add_proposal(
+        household_id, assessment.current_phase, assessment.next_phase, today
+    )
+    uow.repository.raise_signal(
+        step_proposed_signal(
+            household_id, proposal_id, assessment.current_phase, assessment.next_phase, today
         )
-        uow.repository.raise_signal(
-            step_proposed_signal(
-                household_id, assessment.current_phase, assessment.next_phase, today
-            )
-        )
+    )
     return assessment
 
 
@@ -870,6 +918,9 @@ def raise_time_signals(uow: UnitOfWork, *, today: date) -> list[NewSignal]:
 
 def _last_review_on(uow: UnitOfWork, household_id: int, arrangement: Arrangement) -> date:
     dates = [arrangement.bijstand_start_on]
+    handled_review_on = uow.repository.last_handled_review_on(household_id)
+    if handled_review_on is not None:
+        dates.append(handled_review_on)
     dates.extend(m.achieved_on for m in uow.repository.milestones_of(household_id))
     dates.extend(c.decided_on for c in uow.repository.phase_changes_of(household_id))
     return max(dates)

@@ -1,8 +1,9 @@
 """Signals (vroegsignalering): what a budget coach must look at, raised by domain rules.
 
 Each rule is a plain function that returns the signals a situation calls for. A signal carries a
-``subject`` that identifies the situation (say, one obligation in one month), so raising the same
-signal again while it is open changes nothing: the store keeps one open signal per subject.
+``subject`` that identifies the situation (say, one obligation in one month, or one proposal), so
+raising the same signal again changes nothing: the store keeps one signal per subject, open or
+handled, and a daily rule does not nag about a situation the coach already handled.
 Messages are plain Dutch for the coach.
 """
 
@@ -171,12 +172,13 @@ def amount_changed_signal(
 
 
 def step_proposed_signal(
-    household_id: int, from_phase: int, to_phase: int, today: date
+    household_id: int, proposal_id: int, from_phase: int, to_phase: int, today: date
 ) -> NewSignal:
+    # Each proposal is its own situation: the same step proposed again after a relapse is news.
     return NewSignal(
         household_id,
         SignalKind.STEP_PROPOSED,
-        f"step_proposed:{from_phase}->{to_phase}",
+        f"step_proposed:{proposal_id}",
         today,
         f"Alle mijlpalen voor fase {to_phase} zijn gehaald. Besluit over de stap van fase "
         f"{from_phase} naar fase {to_phase}.",

@@ -175,7 +175,11 @@ incomes = Table(
     Column("vakantietoeslag_cents", BigInteger, nullable=False),
     Column("received_on", Date, nullable=False),
     Column("entry_id", BigInteger, ForeignKey("ledger_entries.id"), nullable=False),
+    # The month whose allocation divided this income; empty until then. Income that arrives late
+    # for a month already allocated is divided by the next allocation.
+    Column("allocated_month", String(7), nullable=True),
     UniqueConstraint("household_id", "month", "kind", "source_reference"),
+    Index("ix_incomes_unallocated", "household_id", "allocated_month"),
 )
 
 allocations = Table(

@@ -18,7 +18,11 @@ depends_on = None
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _SIGNED = "CASE WHEN p.direction = 'D' THEN p.amount_cents ELSE -p.amount_cents END"
 
-# PostgreSQL: set-based checks, once per statement, over the rows the statement inserted.
+# PostgreSQL: set-based checks, once per statement, over the rows the statement inserted. A posting's
+# account and entry are checked here, not by foreign keys: a foreign key checks row by row, which
+# costs more than writing the posting itself; these checks probe once per account and per entry.
+# Every probe is a LATERAL sub-select with LIMIT, which the planner must run as one index lookup per
+# row whatever its statistics say; a join could turn into a scan of the whole, ever-growing table.
 _POSTGRESQL = [
     f"""
     CREATE FUNCTION ledger_entries_must_balance() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -34,6 +38,9 @@ _POSTGRESQL = [
             RAISE EXCEPTION 'journal entry does not balance or has fewer than two postings'
                 USING ERRCODE = 'check_violation';
         END IF;
+        -- Sealed: these entries' postings no longer wait for them (see ledger_unsealed_entries).
+        DELETE FROM ledger_unsealed_entries
+        WHERE entry_id = ANY (ARRAY(SELECT e.id FROM new_entries e));
         RETURN NULL;
     END $$
     """,
@@ -46,11 +53,29 @@ _POSTGRESQL = [
     CREATE FUNCTION ledger_postings_must_be_new() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF EXISTS (
-            SELECT 1 FROM new_postings p JOIN ledger_entries e ON e.id = p.entry_id
+            SELECT 1 FROM (SELECT DISTINCT p.account_id FROM new_postings p) p
+            LEFT JOIN LATERAL (
+                SELECT true AS found FROM ledger_accounts a WHERE a.id = p.account_id LIMIT 1
+            ) a ON true
+            WHERE a.found IS NULL
+        ) THEN
+            RAISE EXCEPTION 'a posting refers to an account that does not exist'
+                USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        IF EXISTS (
+            SELECT 1 FROM (SELECT DISTINCT p.entry_id FROM new_postings p) p
+            CROSS JOIN LATERAL (
+                SELECT 1 FROM ledger_entries e WHERE e.id = p.entry_id LIMIT 1
+            ) e
         ) THEN
             RAISE EXCEPTION 'postings cannot be added to an existing journal entry'
                 USING ERRCODE = 'check_violation';
         END IF;
+        -- Their entries are unsealed until their rows are written; should one never be, the
+        -- deferred foreign key of ledger_unsealed_entries refuses the commit.
+        INSERT INTO ledger_unsealed_entries (entry_id)
+        SELECT DISTINCT p.entry_id FROM new_postings p
+        ON CONFLICT DO NOTHING;
         RETURN NULL;
     END $$
     """,
@@ -78,10 +103,23 @@ _POSTGRESQL = [
     CREATE TRIGGER ledger_accounts_kept BEFORE DELETE ON ledger_accounts
     FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only()
     """,
+    # Postings refer to their account by id, without a foreign key to keep it: so it never changes.
+    """
+    CREATE FUNCTION ledger_account_id_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'an account keeps its id: postings refer to it'
+            USING ERRCODE = 'insufficient_privilege';
+    END $$
+    """,
+    """
+    CREATE TRIGGER ledger_accounts_id_kept BEFORE UPDATE OF id ON ledger_accounts
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_account_id_kept()
+    """,
 ]
 
 # SQLite has only row triggers. Postings are written before the entry row that seals them, so the
-# entry's insert is the moment to check that it balances.
+# entry's insert is the moment to check that it balances. As on PostgreSQL, triggers check that a
+# posting's account exists and ledger_unsealed_entries makes sure that its entry row follows.
 _SQLITE = [
     f"""
     CREATE TRIGGER ledger_entries_balanced AFTER INSERT ON ledger_entries
@@ -96,6 +134,31 @@ _SQLITE = [
     WHEN EXISTS (SELECT 1 FROM ledger_entries e WHERE e.id = NEW.entry_id)
     BEGIN
         SELECT RAISE(ABORT, 'postings cannot be added to an existing journal entry');
+    END
+    """,
+    """
+    CREATE TRIGGER ledger_postings_account_known BEFORE INSERT ON ledger_postings
+    WHEN NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.id = NEW.account_id)
+    BEGIN
+        SELECT RAISE(ABORT, 'a posting refers to an account that does not exist');
+    END
+    """,
+    """
+    CREATE TRIGGER ledger_postings_unsealed AFTER INSERT ON ledger_postings
+    BEGIN
+        INSERT OR IGNORE INTO ledger_unsealed_entries (entry_id) VALUES (NEW.entry_id);
+    END
+    """,
+    """
+    CREATE TRIGGER ledger_entries_seal AFTER INSERT ON ledger_entries
+    BEGIN
+        DELETE FROM ledger_unsealed_entries WHERE entry_id = NEW.id;
+    END
+    """,
+    """
+    CREATE TRIGGER ledger_accounts_id_kept BEFORE UPDATE OF id ON ledger_accounts
+    BEGIN
+        SELECT RAISE(ABORT, 'an account keeps its id: postings refer to it');
     END
     """,
     *[
@@ -171,18 +234,6 @@ def upgrade() -> None:
         sa.Column("balance_after_cents", sa.BigInteger, nullable=False),
         sa.Column("booked_on", sa.Date, nullable=False),
         sa.PrimaryKeyConstraint("account_id", "account_seq", name="pk_ledger_postings"),
-        sa.ForeignKeyConstraint(
-            ["account_id"],
-            ["ledger_accounts.id"],
-            name="fk_ledger_postings_account_id_ledger_accounts",
-        ),
-        sa.ForeignKeyConstraint(
-            ["entry_id"],
-            ["ledger_entries.id"],
-            name="fk_ledger_postings_entry_id_ledger_entries",
-            deferrable=True,
-            initially="DEFERRED",
-        ),
         sa.CheckConstraint("direction IN ('D', 'C')", name="ck_ledger_postings_direction_known"),
         sa.CheckConstraint("amount_cents > 0", name="ck_ledger_postings_amount_positive"),
     )

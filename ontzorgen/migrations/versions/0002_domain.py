@@ -202,6 +202,7 @@ def upgrade() -> None:
         sa.Column("vakantietoeslag_cents", sa.BigInteger(), nullable=False),
         sa.Column("received_on", sa.Date(), nullable=False),
         sa.Column("entry_id", sa.BigInteger(), nullable=False),
+        sa.Column("allocated_month", sa.String(length=7), nullable=True),
         sa.ForeignKeyConstraint(
             ["entry_id"], ["ledger_entries.id"], name=op.f("fk_incomes_entry_id_ledger_entries")
         ),
@@ -216,6 +217,9 @@ def upgrade() -> None:
             "source_reference",
             name=op.f("uq_incomes_household_id_month_kind_source_reference"),
         ),
+    )
+    op.create_index(
+        "ix_incomes_unallocated", "incomes", ["household_id", "allocated_month"], unique=False
     )
     op.create_table(
         "milestones",
