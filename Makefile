@@ -17,9 +17,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## make run: migrate the embedded SQLite database and serve the app on http://127.0.0.1:8000
+## make run: migrate the embedded SQLite database, seed the demo once, serve http://127.0.0.1:8000
 run: install
 	$(BIN)/ontzorgen db upgrade
+	$(BIN)/ontzorgen demo
 	$(BIN)/ontzorgen serve
 
 ## make test: lint, type-check, and run the whole suite on SQLite and on PostgreSQL

@@ -1,4 +1,4 @@
-"""The ``ontzorgen`` command: serve the app, migrate the database, check the ledger.
+"""The ``ontzorgen`` command: serve the app, migrate the database, check the ledger, seed a demo.
 
 The command line is an edge like HTTP: it may import every inner layer, and nothing imports it.
 Every command reads its settings from ``ONTZORGEN_*`` environment variables (``ontzorgen.config``).
@@ -9,12 +9,19 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import time
 from collections.abc import Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from ledger.check import check_ledger
 from ledger.database import make_engine
 from ontzorgen import database
 from ontzorgen.config import load_settings
+from ontzorgen.errors import OntzorgenError
+
+#: The municipalities' clock: "today" is the date in the Netherlands, not in UTC.
+AMSTERDAM = "Europe/Amsterdam"
 
 
 def _serve(arguments: argparse.Namespace) -> int:
@@ -48,6 +55,38 @@ def _ledger_check(_arguments: argparse.Namespace) -> int:
     return 0 if report.passed else 1
 
 
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date; write it as YYYY-MM-DD."
+        ) from None
+
+
+def _demo(arguments: argparse.Namespace) -> int:
+    from ontzorgen.demo import seed_demo
+
+    engine = make_engine(load_settings().database_url)
+    if database.current_revision(engine) != database.head_revision(engine):
+        print(
+            "The database schema is not current; run `ontzorgen db upgrade` first.", file=sys.stderr
+        )
+        return 1
+    # The command line is an edge, so it may read the clock; the domain gets the date passed in.
+    today: date = arguments.today or datetime.now(ZoneInfo(AMSTERDAM)).date()
+    started = time.perf_counter()
+    try:
+        summary = seed_demo(engine, today)
+    except OntzorgenError as error:
+        print(f"The demo could not be seeded: {error}", file=sys.stderr)
+        return 1
+    print(summary.describe())
+    if summary.seeded:
+        print(f"Seeded in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ontzorgen", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -68,6 +107,16 @@ def build_parser() -> argparse.ArgumentParser:
     ledger.add_parser(
         "check", help="check every ledger invariant; exits 1 on any violation"
     ).set_defaults(handler=_ledger_check)
+
+    demo = commands.add_parser(
+        "demo", help="seed a living demo (two municipalities, sixteen households); once only"
+    )
+    demo.add_argument(
+        "--today",
+        type=_iso_date,
+        help="the date the demo is seeded as of, YYYY-MM-DD (default: today in Europe/Amsterdam)",
+    )
+    demo.set_defaults(handler=_demo)
     return parser
 
 

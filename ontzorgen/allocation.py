@@ -114,7 +114,11 @@ def allocate(
 def leefgeld_parts(
     month: Month, leefgeld: Money, frequency: LeefgeldFrequency | None, policy: Policy
 ) -> tuple[LeefgeldPart, ...]:
-    """Monthly: one payment on the policy's day. Weekly: one part on each payment weekday."""
+    """Monthly: one payment on the policy's day. Weekly: one part on each payment weekday.
+
+    A phase without a leefgeld frequency (the ladder's last) pays whatever still arrives in one
+    monthly payment: money held for a household that manages itself must not stay with us.
+    """
     if leefgeld.cents == 0:
         return ()
     if frequency is LeefgeldFrequency.WEEKLY:

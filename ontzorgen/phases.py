@@ -224,7 +224,7 @@ class WithholdingPeriod:
         frequency = {
             LeefgeldFrequency.WEEKLY: "leefgeld per week",
             LeefgeldFrequency.MONTHLY: "leefgeld per maand",
-            None: "geen leefgeld via de gemeente",
+            None: "wat nog binnenkomt, gaat in één keer naar de eigen rekening",
         }[self.leefgeld_frequency]
         return (
             f"Vanaf {self.effective_on:%d-%m-%Y}: fase {self.phase} ({self.phase_name}). "

@@ -42,6 +42,7 @@ from ontzorgen.income import IncomeKind, days_with_right, prorated, split_bijsta
 from ontzorgen.months import Month
 from ontzorgen.obligations import (
     AmountChange,
+    AmountChangeBeforeStart,
     CreditorId,
     Frequency,
     Obligation,
@@ -432,6 +433,10 @@ def change_obligation_amount(
         obligation = uow.repository.get_obligation(obligation_id)
         if obligation is None:
             raise UnknownObligation(obligation_id)
+        if effective_on < obligation.schedule.first_due_on:
+            raise AmountChangeBeforeStart(
+                obligation_id, effective_on, obligation.schedule.first_due_on
+            )
         old = obligation.amount_on(effective_on)
         changed = Obligation(
             obligation.obligation_id,
@@ -886,10 +891,14 @@ def raise_time_signals(uow: UnitOfWork, *, today: date) -> list[NewSignal]:
                 continue
             candidates = period_signals(arrangement, today, policy.signal_horizon_days)
             month = Month.of(today)
+            phase = phase_on(uow.repository.phase_changes_of(household_id), today) or 1
+            # A household that completed the ladder manages its own money: no bijstand is
+            # expected through the arrangement and there are no milestones left to review.
+            completed = phase >= policy.ladder.last
             in_bijstand = arrangement.bijstand_start_on <= today and (
                 arrangement.bijstand_end_on is None or today <= arrangement.bijstand_end_on
             )
-            if in_bijstand:
+            if in_bijstand and not completed:
                 missing = missing_bijstand_signal(
                     household_id,
                     month,
@@ -898,11 +907,15 @@ def raise_time_signals(uow: UnitOfWork, *, today: date) -> list[NewSignal]:
                 )
                 if missing is not None:
                     candidates.append(missing)
-            review = milestone_review_signal(
-                household_id,
-                _last_review_on(uow, household_id, arrangement),
-                today,
-                policy.milestone_review_interval_months,
+            review = (
+                None
+                if completed
+                else milestone_review_signal(
+                    household_id,
+                    _last_review_on(uow, household_id, arrangement),
+                    today,
+                    policy.milestone_review_interval_months,
+                )
             )
             if review is not None:
                 candidates.append(review)
