@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ledger.model import AccountId, EntryId
 from ledger.money import Money
-from ontzorgen.allocation import Allocation
+from ontzorgen.allocation import Allocation, LeefgeldPart
 from ontzorgen.arrangement import Arrangement, Decision, LegalBasis
 from ontzorgen.households import (
     Address,
@@ -578,6 +578,7 @@ class Repository:
         vakantietoeslag_paid: Money,
         allocated_on: date,
         entry_id: EntryId | None,
+        parts: Sequence[LeefgeldPart],
     ) -> None:
         month = str(allocation.month)
         self._connection.execute(
@@ -612,7 +613,7 @@ class Repository:
                     for line in allocation.lines
                 ],
             )
-        if allocation.leefgeld_parts:
+        if parts:
             self._connection.execute(
                 insert(leefgeld_parts),
                 [
@@ -623,7 +624,7 @@ class Repository:
                         "pay_on": part.pay_on,
                         "amount_cents": part.amount.cents,
                     }
-                    for position, part in enumerate(allocation.leefgeld_parts)
+                    for position, part in enumerate(parts)
                 ],
             )
 

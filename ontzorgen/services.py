@@ -17,7 +17,7 @@ from dateutil.relativedelta import relativedelta
 from ledger.model import NewEntry, Posting
 from ledger.money import Money
 from ontzorgen import accounts as household_ledger
-from ontzorgen.allocation import Allocation, Need, allocate
+from ontzorgen.allocation import Allocation, Need, allocate, leefgeld_parts
 from ontzorgen.arrangement import Arrangement, Decision, LegalBasis
 from ontzorgen.errors import OntzorgenError
 from ontzorgen.households import (
@@ -655,8 +655,12 @@ def allocate_month(
             if _books_anything(allocation, vakantietoeslag)
             else None
         )
+        # The vakantietoeslag goes out with the leefgeld, spread over the same payment days.
+        parts = leefgeld_parts(
+            month, allocation.leefgeld + vakantietoeslag, phase.leefgeld_frequency, policy
+        )
         uow.repository.add_allocation(
-            household_id, allocation, phase.number, vakantietoeslag, today, entry_id
+            household_id, allocation, phase.number, vakantietoeslag, today, entry_id, parts
         )
         raised = tuple(arrear_signals(household_id, allocation, today))
         for signal in raised:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -33,6 +35,10 @@ municipalities = Table(
     Column("name", String(120), nullable=False),
     Column("policy", Text, nullable=False),  # JSON, read by ontzorgen.policy_codec
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The municipality's own account, debited by its payment runs (usually at BNG Bank).
+    Column("bank_account_holder", String(70), nullable=True),
+    Column("bank_iban", String(34), nullable=True),
+    Column("bank_bic", String(11), nullable=True),
 )
 
 kredietbanken = Table(
@@ -292,4 +298,103 @@ signals = Table(
     # One signal per situation: raising it again changes nothing.
     UniqueConstraint("household_id", "subject"),
     Index("ix_signals_open", "status", "urgency", "raised_on"),
+)
+
+payment_runs = Table(
+    "payment_runs",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("municipality_id", BigInteger, ForeignKey("municipalities.id"), nullable=False),
+    Column("execution_on", Date, nullable=False),
+    Column("status", String(16), nullable=False),  # prepared, approved, executed
+    Column("prepared_by", String(120), nullable=False),
+    Column("prepared_at", DateTime(timezone=True), nullable=False),
+    Column("approved_by", String(120), nullable=True),
+    Column("approved_at", DateTime(timezone=True), nullable=True),
+    Column("executed_by", String(120), nullable=True),
+    Column("executed_at", DateTime(timezone=True), nullable=True),
+    Column("held_back", Text, nullable=False),  # JSON: households left out, and why
+    # One run per municipality and execution date: preparing twice finds the first.
+    UniqueConstraint("municipality_id", "execution_on"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    Column("run_id", BigInteger, ForeignKey("payment_runs.id"), nullable=False),
+    # What this payment pays, e.g. "obligation:12:2026-08-01" or "leefgeld:7:2026-08:0".
+    # Unique across all runs, so nothing due is ever planned (and paid) twice.
+    Column("source_key", String(80), nullable=False, unique=True),
+    Column("household_id", BigInteger, ForeignKey("households.id"), nullable=False),
+    Column("kind", String(16), nullable=False),  # creditor, leefgeld
+    Column("obligation_id", BigInteger, ForeignKey("obligations.id"), nullable=True),
+    Column("creditor_id", BigInteger, ForeignKey("creditors.id"), nullable=True),
+    Column("cost_type", String(32), nullable=True),
+    Column("due_on", Date, nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("payee_name", String(70), nullable=False),  # exactly as the account holder is named
+    Column("payee_iban", String(34), nullable=False),
+    Column("payee_bic", String(11), nullable=True),
+    Column("reference_kind", String(16), nullable=False),
+    Column("reference", String(140), nullable=False),
+    Column("end_to_end_id", String(35), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),  # planned, sent, paid, returned
+    Column("entry_id", BigInteger, ForeignKey("ledger_entries.id"), nullable=True),
+    Column("file_message_id", String(35), nullable=True),
+    Column("return_reason", String(8), nullable=True),
+    Column("return_entry_id", BigInteger, ForeignKey("ledger_entries.id"), nullable=True),
+    Index("ix_payments_run_id", "run_id"),
+    Index("ix_payments_household_id", "household_id"),
+)
+
+payment_files = Table(
+    "payment_files",
+    metadata,
+    Column("message_id", String(35), primary_key=True),
+    Column("run_id", BigInteger, ForeignKey("payment_runs.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("payment_count", Integer, nullable=False),
+    Column("control_sum_cents", BigInteger, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    UniqueConstraint("run_id", "position"),
+)
+
+statement_imports = Table(
+    "statement_imports",
+    metadata,
+    Column("id", IdType, primary_key=True, autoincrement=True),
+    # The same file imported twice is recognised by its digest and changes nothing.
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("file_name", String(200), nullable=False),
+    Column("version", String(32), nullable=False),
+    Column("message_id", String(35), nullable=False),
+    Column("statement_id", String(35), nullable=False),
+    Column("account_iban", String(34), nullable=False),
+    Column("imported_by", String(120), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("line_count", Integer, nullable=False),
+)
+
+statement_lines = Table(
+    "statement_lines",
+    metadata,
+    Column("import_id", BigInteger, ForeignKey("statement_imports.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("credit", Boolean, nullable=False),
+    Column("booked_on", Date, nullable=False),
+    Column("end_to_end_id", String(35), nullable=True),
+    Column("return_reason", String(8), nullable=True),
+    Column("remittance", String(500), nullable=True),
+    Column("counterparty_name", String(140), nullable=True),
+    Column("counterparty_iban", String(34), nullable=True),
+    Column("bank_reference", String(64), nullable=True),
+    # matched (confirms a payment), returned, duplicate, unmatched, matched_by_hand
+    Column("match_status", String(24), nullable=False),
+    Column("payment_id", BigInteger, ForeignKey("payments.id"), nullable=True),
+    Column("matched_by", String(120), nullable=True),
+    PrimaryKeyConstraint("import_id", "position"),
+    Index("ix_statement_lines_match_status", "match_status"),
 )

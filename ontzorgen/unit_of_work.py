@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, RootTransaction
 
 from ledger.store import LedgerStore
 from ontzorgen.repository import Repository
+from ontzorgen.run_repository import RunRepository
 
 
 def utc_now() -> datetime:
@@ -25,6 +26,7 @@ class UnitOfWork:
     connection: Connection
     ledger: LedgerStore
     repository: Repository
+    runs: RunRepository
 
     def __init__(self, engine: Engine, now: Callable[[], datetime] = utc_now) -> None:
         self._engine = engine
@@ -36,6 +38,7 @@ class UnitOfWork:
         self._transaction = self.connection.begin()
         self.ledger = LedgerStore(self.connection, self._now)
         self.repository = Repository(self.connection, self._now)
+        self.runs = RunRepository(self.connection, self._now)
         return self
 
     def commit(self) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from api.app import API_VERSION, SECURITY_HEADERS, create_app
 from ledger.database import make_engine
 
-HEAD_REVISION = "0002_domain"
+HEAD_REVISION = "0003_payments"
 
 
 @pytest.fixture

@@ -39,6 +39,10 @@ PURE_MODULES = (
     "ontzorgen/policy.py",
     "ontzorgen/policy_codec.py",
     "ontzorgen/signals.py",
+    "ontzorgen/runs.py",
+    "ontzorgen/sepa.py",
+    "ontzorgen/business_days.py",
+    "ontzorgen/faults.py",
 )
 PERSISTENCE_LIBRARIES = frozenset({"sqlalchemy", "psycopg", "alembic", "sqlite3", "pydantic"})
 

@@ -34,7 +34,7 @@ def seed(engine: Engine) -> None:
 
 def test_db_upgrade_is_idempotent(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["db", "upgrade"]) == 0
-    assert "0002_domain" in capsys.readouterr().out
+    assert "0003_payments" in capsys.readouterr().out
 
 
 def test_ledger_check_passes_on_a_sound_ledger(

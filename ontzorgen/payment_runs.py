@@ -1,0 +1,343 @@
+"""Payment runs: prepare, approve (four-eyes), execute. Money leaves the municipality here.
+
+Exactly once, and why it holds:
+- *prepare* plans every payment under a source key that is unique across all runs, so a due
+  obligation or leefgeld part can be planned once; preparing the same municipality and date again
+  returns the run prepared first;
+- *approve* and *execute* lock the run's row, so two processes serialise; the second finds the
+  work done and returns it;
+- *execute* books every payment in the ledger, writes the SEPA files into the database and marks the
+  run executed in ONE transaction. A crash at any point before the commit leaves nothing; a crash
+  after it leaves everything. Files on disk are written from the stored bytes afterwards and can be
+  written again at any time, byte for byte the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from ledger.model import EntryId, NewEntry, Posting
+from ledger.money import Money
+from ledger.store import ENTRIES_PER_BATCH_MAX
+from ontzorgen.accounts import NO_OBLIGATION, AccountRole
+from ontzorgen.business_days import payment_date_for, require_business_day
+from ontzorgen.faults import crash_point
+from ontzorgen.households import Address
+from ontzorgen.identifiers import Betalingskenmerk, Bic, FreeTextReference, Iban, PaymentReference
+from ontzorgen.run_repository import BankAccount, PaymentRecord, RunRecord
+from ontzorgen.runs import (
+    NoBankAccount,
+    PaymentKind,
+    PaymentStatus,
+    RunAlreadyApproved,
+    RunNotApproved,
+    RunStatus,
+    RunTotals,
+    UnknownRun,
+    check_four_eyes,
+    end_to_end_id,
+    leefgeld_source_key,
+    obligation_source_key,
+    run_totals,
+)
+from ontzorgen.sepa import CreditTransfer, Debtor, build_payment_files
+from ontzorgen.signals import BLOCKING_KINDS, SignalKind
+from ontzorgen.unit_of_work import UnitOfWork
+
+#: How far back a run looks for payments that are due but were never planned (a missed run).
+CATCH_UP_DAYS = 45
+#: Due dates up to this far ahead can fall on this execution date (weekends, holidays).
+LOOK_AHEAD_DAYS = 7
+PAYMENTS_PER_FILE_MAX = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class RunView:
+    run: RunRecord
+    totals: RunTotals
+    households_with_arrears: tuple[int, ...]
+    files: tuple[tuple[str, int, Money], ...]  # message id, payment count, control sum
+
+
+def set_bank_account(
+    uow: UnitOfWork, municipality_id: int, *, holder: str, iban: str, bic: str | None
+) -> None:
+    """Register the account the municipality's runs are paid from (validated)."""
+    parsed = Iban.parse(iban)
+    parsed_bic = Bic.parse(bic) if bic else parsed.bic
+    with uow:
+        uow.repository.get_municipality(municipality_id)
+        uow.runs.set_bank_account(
+            municipality_id,
+            BankAccount(holder, parsed.value, None if parsed_bic is None else parsed_bic.value),
+        )
+        uow.commit()
+
+
+def prepare_run(
+    uow: UnitOfWork, municipality_id: int, execution_on: date, *, actor: str
+) -> RunView:
+    """Plan everything due on ``execution_on``: creditor payments and leefgeld parts.
+
+    A due date that is not a business day is paid on the business day before it. Households with
+    an open blocking signal (a returned payment, missing bijstand) are held back and listed.
+    """
+    require_business_day(execution_on)
+    with uow:
+        existing = uow.runs.find_run(municipality_id, execution_on)
+        if existing is not None:
+            return _view(uow, existing)
+        uow.repository.get_municipality(municipality_id)
+        if uow.runs.bank_account(municipality_id) is None:
+            raise NoBankAccount(municipality_id)
+        window_from = execution_on - timedelta(days=CATCH_UP_DAYS)
+        window_to = execution_on + timedelta(days=LOOK_AHEAD_DAYS)
+        creditor_dues = [
+            due
+            for due in uow.runs.due_creditor_payments(municipality_id, window_from, window_to)
+            if payment_date_for(due.due_on) <= execution_on
+        ]
+        leefgeld_dues = [
+            due
+            for due in uow.runs.due_leefgeld(municipality_id, window_from, window_to)
+            if payment_date_for(due.pay_on) <= execution_on
+        ]
+        keys = [obligation_source_key(d.obligation_id, d.due_on) for d in creditor_dues]
+        keys += [leefgeld_source_key(d.household_id, d.month, d.position) for d in leefgeld_dues]
+        already = uow.runs.planned_source_keys(keys)
+        blocked = uow.runs.households_with_open_signals(
+            municipality_id, sorted(kind.value for kind in BLOCKING_KINDS)
+        )
+        held_back = {
+            str(household): "open signal: " + ", ".join(sorted(kinds))
+            for household, kinds in sorted(blocked.items())
+        }
+        run_id = uow.runs.add_run(municipality_id, execution_on, actor, held_back)
+        rows = []
+        for due in creditor_dues:
+            key = obligation_source_key(due.obligation_id, due.due_on)
+            if key in already or due.household_id in blocked:
+                continue
+            rows.append(
+                {
+                    "source_key": key,
+                    "household_id": due.household_id,
+                    "kind": PaymentKind.CREDITOR.value,
+                    "obligation_id": due.obligation_id,
+                    "creditor_id": due.creditor_id,
+                    "cost_type": due.cost_type,
+                    "due_on": due.due_on,
+                    "amount_cents": due.reserved.cents,
+                    "payee_name": due.payee_name,
+                    "payee_iban": due.payee_iban,
+                    "payee_bic": due.payee_bic,
+                    "reference_kind": due.reference_kind,
+                    "reference": due.reference,
+                }
+            )
+        for part in leefgeld_dues:
+            key = leefgeld_source_key(part.household_id, part.month, part.position)
+            if key in already or part.household_id in blocked:
+                continue
+            rows.append(
+                {
+                    "source_key": key,
+                    "household_id": part.household_id,
+                    "kind": PaymentKind.LEEFGELD.value,
+                    "obligation_id": None,
+                    "creditor_id": None,
+                    "cost_type": None,
+                    "due_on": part.pay_on,
+                    "amount_cents": part.amount.cents,
+                    "payee_name": part.payee_name,
+                    "payee_iban": part.payee_iban,
+                    "payee_bic": None,
+                    "reference_kind": "text",
+                    "reference": f"Leefgeld {part.month}",
+                }
+            )
+        for position, row in enumerate(rows, start=1):
+            row["run_id"] = run_id
+            row["end_to_end_id"] = end_to_end_id(run_id, position)
+            row["status"] = PaymentStatus.PLANNED.value
+        uow.runs.add_payments(rows)
+        run = uow.runs.get_run(run_id)
+        assert run is not None
+        view = _view(uow, run)
+        uow.commit()
+        return view
+
+
+def approve_run(uow: UnitOfWork, run_id: int, *, actor: str) -> RunView:
+    """A second person approves; the preparer cannot. Approving again by the approver is a no-op."""
+    with uow:
+        run = _locked(uow, run_id)
+        check_four_eyes(run_id, run.prepared_by, actor)
+        if run.status is not RunStatus.PREPARED:
+            if run.approved_by is not None and run.approved_by == actor:
+                return _view(uow, run)
+            raise RunAlreadyApproved(run_id, run.approved_by)
+        uow.runs.approve_run(run_id, actor)
+        approved = uow.runs.get_run(run_id)
+        assert approved is not None
+        view = _view(uow, approved)
+        uow.commit()
+        return view
+
+
+def execute_run(uow: UnitOfWork, run_id: int, *, actor: str, today: date, now: datetime) -> RunView:
+    """Book every payment and write the SEPA files, all in one transaction; at most once."""
+    with uow:
+        run = _locked(uow, run_id)
+        if run.status is RunStatus.EXECUTED:
+            # The scheduler may fire twice after a restart; paying twice is the worst failure.
+            return _view(uow, run)
+        if run.status is not RunStatus.APPROVED:
+            raise RunNotApproved(run_id, run.status.value)
+        account = uow.runs.bank_account(run.municipality_id)
+        if account is None:
+            raise NoBankAccount(run.municipality_id)
+        planned = uow.runs.payments_of(run_id)
+        addresses = uow.runs.creditor_addresses(
+            sorted({p.creditor_id for p in planned if p.creditor_id is not None})
+        )
+        entry_ids = _book_payments(uow, planned, today)
+        crash_point("execute:after_ledger")
+        files = build_payment_files(
+            Debtor(account.holder, Iban.parse(account.iban), _bic(account.bic)),
+            run.execution_on,
+            [_transfer(payment, addresses.get(payment.creditor_id or 0)) for payment in planned],
+            message_id_prefix=f"ONTZ-R{run_id}",
+            created_at=now,
+            payments_per_file_max=PAYMENTS_PER_FILE_MAX,
+        )
+        sent = []
+        position = 0
+        for file_position, payment_file in enumerate(files, start=1):
+            uow.runs.add_payment_file(
+                run_id,
+                file_position,
+                payment_file.message_id,
+                payment_file.payment_count,
+                payment_file.control_sum,
+                payment_file.xml,
+                hashlib.sha256(payment_file.xml).hexdigest(),
+            )
+            for payment in planned[position : position + payment_file.payment_count]:
+                sent.append(
+                    (payment.payment_id, entry_ids[payment.payment_id], payment_file.message_id)
+                )
+            position += payment_file.payment_count
+        uow.runs.mark_sent(sent)
+        crash_point("execute:after_files")
+        uow.runs.mark_executed(run_id, actor)
+        crash_point("execute:before_commit")
+        executed = uow.runs.get_run(run_id)
+        assert executed is not None
+        view = _view(uow, executed)
+        uow.commit()
+        crash_point("execute:after_commit")
+        return view
+
+
+def show_run(uow: UnitOfWork, run_id: int) -> RunView:
+    with uow:
+        run = uow.runs.get_run(run_id)
+        if run is None:
+            raise UnknownRun(run_id)
+        return _view(uow, run)
+
+
+def write_payment_files(uow: UnitOfWork, run_id: int, directory: Path) -> list[Path]:
+    """Write the run's SEPA files from the stored bytes; safe to repeat, same bytes every time."""
+    with uow:
+        if uow.runs.get_run(run_id) is None:
+            raise UnknownRun(run_id)
+        stored = uow.runs.payment_files_of(run_id)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for message_id, _, _, content, _ in stored:
+        path = directory / f"{message_id}.xml"
+        temporary = path.with_suffix(".xml.partial")
+        temporary.write_bytes(content)
+        temporary.replace(path)  # atomic: a reader never sees half a file
+        written.append(path)
+    return written
+
+
+def _locked(uow: UnitOfWork, run_id: int) -> RunRecord:
+    run = uow.runs.get_run(run_id, lock=True)
+    if run is None:
+        raise UnknownRun(run_id)
+    return run
+
+
+def _book_payments(
+    uow: UnitOfWork, planned: Sequence[PaymentRecord], today: date
+) -> dict[int, EntryId]:
+    accounts = uow.runs.account_ids(sorted({p.household_id for p in planned}))
+    entries = []
+    for payment in planned:
+        if payment.kind is PaymentKind.CREDITOR:
+            assert payment.obligation_id is not None
+            source = accounts[
+                (payment.household_id, AccountRole.RESERVE.value, payment.obligation_id)
+            ]
+        else:
+            source = accounts[(payment.household_id, AccountRole.LEEFGELD.value, NO_OBLIGATION)]
+        funds = accounts[(payment.household_id, AccountRole.FUNDS.value, NO_OBLIGATION)]
+        entries.append(
+            NewEntry(
+                booked_on=today,
+                postings=(
+                    Posting.debit(source, payment.amount.cents),
+                    Posting.credit(funds, payment.amount.cents),
+                ),
+                description=f"Betaling {payment.end_to_end_id}",
+                idempotency_key=f"payment:{payment.source_key}",
+            )
+        )
+    entry_ids: dict[int, EntryId] = {}
+    for start in range(0, len(entries), ENTRIES_PER_BATCH_MAX):
+        chunk = planned[start : start + ENTRIES_PER_BATCH_MAX]
+        posted = uow.ledger.post_batch(entries[start : start + ENTRIES_PER_BATCH_MAX])
+        entry_ids.update(zip((p.payment_id for p in chunk), posted, strict=True))
+    return entry_ids
+
+
+def _bic(value: str | None) -> Bic | None:
+    return None if value is None else Bic.parse(value)
+
+
+def _reference(kind: str, value: str) -> PaymentReference:
+    return Betalingskenmerk.parse(value) if kind == "kenmerk" else FreeTextReference(value)
+
+
+def _transfer(payment: PaymentRecord, address: Address | None) -> CreditTransfer:
+    return CreditTransfer(
+        end_to_end_id=payment.end_to_end_id,
+        amount=payment.amount,
+        creditor_name=payment.payee_name,
+        creditor_iban=Iban.parse(payment.payee_iban),
+        creditor_bic=_bic(payment.payee_bic),
+        creditor_address=address,
+        reference=_reference(payment.reference_kind, payment.reference),
+    )
+
+
+def _view(uow: UnitOfWork, run: RunRecord) -> RunView:
+    planned = uow.runs.payments_of(run.run_id)
+    totals = run_totals(
+        (p.payee_name, p.cost_type or PaymentKind.LEEFGELD.value, p.amount) for p in planned
+    )
+    arrears = uow.runs.households_with_open_signals(run.municipality_id, [SignalKind.ARREAR.value])
+    in_run = {p.household_id for p in planned}
+    files = tuple(
+        (message_id, count, control_sum)
+        for message_id, count, control_sum, _, _ in uow.runs.payment_files_of(run.run_id)
+    )
+    return RunView(run, totals, tuple(sorted(set(arrears) & in_run)), files)

@@ -1,0 +1,512 @@
+"""Storage of payment runs, payments, payment files and bank statement imports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+
+from ledger.model import AccountId, EntryId
+from ledger.money import Money
+from ontzorgen.households import Address
+from ontzorgen.runs import PaymentKind, PaymentStatus, RunStatus
+from ontzorgen.tables import (
+    allocation_lines,
+    creditors,
+    household_accounts,
+    households,
+    leefgeld_parts,
+    municipalities,
+    obligations,
+    payment_files,
+    payment_runs,
+    payments,
+    signals,
+    statement_imports,
+    statement_lines,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    run_id: int
+    municipality_id: int
+    execution_on: date
+    status: RunStatus
+    prepared_by: str
+    approved_by: str | None
+    executed_by: str | None
+    held_back: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord:
+    payment_id: int
+    run_id: int
+    source_key: str
+    household_id: int
+    kind: PaymentKind
+    obligation_id: int | None
+    creditor_id: int | None
+    cost_type: str | None
+    due_on: date
+    amount: Money
+    payee_name: str
+    payee_iban: str
+    payee_bic: str | None
+    reference_kind: str
+    reference: str
+    end_to_end_id: str
+    status: PaymentStatus
+    entry_id: EntryId | None
+
+
+@dataclass(frozen=True, slots=True)
+class DueCreditorPayment:
+    household_id: int
+    obligation_id: int
+    creditor_id: int
+    cost_type: str
+    due_on: date
+    reserved: Money
+    payee_name: str
+    payee_iban: str
+    payee_bic: str | None
+    reference_kind: str
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class DueLeefgeld:
+    household_id: int
+    month: str
+    position: int
+    pay_on: date
+    amount: Money
+    payee_name: str
+    payee_iban: str
+
+
+@dataclass(frozen=True, slots=True)
+class BankAccount:
+    holder: str
+    iban: str
+    bic: str | None
+
+
+def _run(row: Any) -> RunRecord:
+    return RunRecord(
+        row.id,
+        row.municipality_id,
+        row.execution_on,
+        RunStatus(row.status),
+        row.prepared_by,
+        row.approved_by,
+        row.executed_by,
+        json.loads(row.held_back),
+    )
+
+
+def _payment(row: Any) -> PaymentRecord:
+    return PaymentRecord(
+        payment_id=row.id,
+        run_id=row.run_id,
+        source_key=row.source_key,
+        household_id=row.household_id,
+        kind=PaymentKind(row.kind),
+        obligation_id=row.obligation_id,
+        creditor_id=row.creditor_id,
+        cost_type=row.cost_type,
+        due_on=row.due_on,
+        amount=Money(row.amount_cents),
+        payee_name=row.payee_name,
+        payee_iban=row.payee_iban,
+        payee_bic=row.payee_bic,
+        reference_kind=row.reference_kind,
+        reference=row.reference,
+        end_to_end_id=row.end_to_end_id,
+        status=PaymentStatus(row.status),
+        entry_id=None if row.entry_id is None else EntryId(row.entry_id),
+    )
+
+
+class RunRepository:
+    def __init__(self, connection: Connection, now: Callable[[], datetime]) -> None:
+        self._connection = connection
+        self._now = now
+
+    # -- the municipality's account -------------------------------------------------------------
+
+    def set_bank_account(self, municipality_id: int, account: BankAccount) -> None:
+        self._connection.execute(
+            update(municipalities)
+            .where(municipalities.c.id == municipality_id)
+            .values(
+                bank_account_holder=account.holder, bank_iban=account.iban, bank_bic=account.bic
+            )
+        )
+
+    def bank_account(self, municipality_id: int) -> BankAccount | None:
+        row = self._connection.execute(
+            select(
+                municipalities.c.bank_account_holder,
+                municipalities.c.bank_iban,
+                municipalities.c.bank_bic,
+            ).where(municipalities.c.id == municipality_id)
+        ).one_or_none()
+        if row is None or row.bank_iban is None:
+            return None
+        return BankAccount(row.bank_account_holder, row.bank_iban, row.bank_bic)
+
+    # -- runs -----------------------------------------------------------------------------------
+
+    def find_run(self, municipality_id: int, execution_on: date) -> RunRecord | None:
+        row = self._connection.execute(
+            select(payment_runs).where(
+                payment_runs.c.municipality_id == municipality_id,
+                payment_runs.c.execution_on == execution_on,
+            )
+        ).one_or_none()
+        return None if row is None else _run(row)
+
+    def get_run(self, run_id: int, *, lock: bool = False) -> RunRecord | None:
+        query = select(payment_runs).where(payment_runs.c.id == run_id)
+        if lock:
+            # Serialises approving and executing the same run across processes (PostgreSQL);
+            # SQLite's BEGIN IMMEDIATE already holds the whole database.
+            query = query.with_for_update()
+        row = self._connection.execute(query).one_or_none()
+        return None if row is None else _run(row)
+
+    def add_run(
+        self, municipality_id: int, execution_on: date, actor: str, held_back: dict[str, str]
+    ) -> int:
+        result = self._connection.execute(
+            insert(payment_runs).values(
+                municipality_id=municipality_id,
+                execution_on=execution_on,
+                status=RunStatus.PREPARED.value,
+                prepared_by=actor,
+                prepared_at=self._now(),
+                held_back=json.dumps(held_back, sort_keys=True),
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def approve_run(self, run_id: int, actor: str) -> None:
+        self._connection.execute(
+            update(payment_runs)
+            .where(payment_runs.c.id == run_id)
+            .values(status=RunStatus.APPROVED.value, approved_by=actor, approved_at=self._now())
+        )
+
+    def mark_executed(self, run_id: int, actor: str) -> None:
+        self._connection.execute(
+            update(payment_runs)
+            .where(payment_runs.c.id == run_id)
+            .values(status=RunStatus.EXECUTED.value, executed_by=actor, executed_at=self._now())
+        )
+
+    # -- what is due ----------------------------------------------------------------------------
+
+    def due_creditor_payments(
+        self, municipality_id: int, due_from: date, due_to: date
+    ) -> list[DueCreditorPayment]:
+        """Reserved money per obligation and due date, not yet in any run."""
+        reserved = func.sum(allocation_lines.c.reserved_cents).label("reserved_cents")
+        rows = self._connection.execute(
+            select(
+                obligations.c.household_id,
+                allocation_lines.c.obligation_id,
+                obligations.c.creditor_id,
+                obligations.c.cost_type,
+                allocation_lines.c.due_on,
+                reserved,
+                creditors.c.name,
+                creditors.c.iban,
+                creditors.c.bic,
+                obligations.c.reference_kind,
+                obligations.c.reference,
+            )
+            .select_from(
+                allocation_lines.join(
+                    obligations, obligations.c.id == allocation_lines.c.obligation_id
+                )
+                .join(households, households.c.id == obligations.c.household_id)
+                .join(creditors, creditors.c.id == obligations.c.creditor_id)
+            )
+            .where(
+                households.c.municipality_id == municipality_id,
+                allocation_lines.c.due_on >= due_from,
+                allocation_lines.c.due_on <= due_to,
+                allocation_lines.c.reserved_cents > 0,
+            )
+            .group_by(
+                obligations.c.household_id,
+                allocation_lines.c.obligation_id,
+                obligations.c.creditor_id,
+                obligations.c.cost_type,
+                allocation_lines.c.due_on,
+                creditors.c.name,
+                creditors.c.iban,
+                creditors.c.bic,
+                obligations.c.reference_kind,
+                obligations.c.reference,
+            )
+            .order_by(obligations.c.household_id, allocation_lines.c.obligation_id)
+        ).all()
+        return [
+            DueCreditorPayment(
+                r.household_id,
+                r.obligation_id,
+                r.creditor_id,
+                r.cost_type,
+                r.due_on,
+                Money(int(r.reserved_cents)),
+                r.name,
+                r.iban,
+                r.bic,
+                r.reference_kind,
+                r.reference,
+            )
+            for r in rows
+        ]
+
+    def due_leefgeld(self, municipality_id: int, pay_from: date, pay_to: date) -> list[DueLeefgeld]:
+        rows = self._connection.execute(
+            select(
+                leefgeld_parts.c.household_id,
+                leefgeld_parts.c.month,
+                leefgeld_parts.c.position,
+                leefgeld_parts.c.pay_on,
+                leefgeld_parts.c.amount_cents,
+                households.c.leefgeld_account_holder,
+                households.c.leefgeld_iban,
+            )
+            .select_from(
+                leefgeld_parts.join(households, households.c.id == leefgeld_parts.c.household_id)
+            )
+            .where(
+                households.c.municipality_id == municipality_id,
+                leefgeld_parts.c.pay_on >= pay_from,
+                leefgeld_parts.c.pay_on <= pay_to,
+            )
+            .order_by(leefgeld_parts.c.household_id, leefgeld_parts.c.pay_on)
+        ).all()
+        return [
+            DueLeefgeld(
+                r.household_id,
+                r.month,
+                r.position,
+                r.pay_on,
+                Money(r.amount_cents),
+                r.leefgeld_account_holder,
+                r.leefgeld_iban,
+            )
+            for r in rows
+        ]
+
+    def planned_source_keys(self, source_keys: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(source_keys), 5000):
+            chunk = list(source_keys[start : start + 5000])
+            found.update(
+                self._connection.execute(
+                    select(payments.c.source_key).where(payments.c.source_key.in_(chunk))
+                ).scalars()
+            )
+        return found
+
+    def households_with_open_signals(
+        self, municipality_id: int, kinds: Sequence[str]
+    ) -> dict[int, list[str]]:
+        rows = self._connection.execute(
+            select(signals.c.household_id, signals.c.kind)
+            .select_from(signals.join(households, households.c.id == signals.c.household_id))
+            .where(
+                households.c.municipality_id == municipality_id,
+                signals.c.status == "open",
+                signals.c.kind.in_(list(kinds)),
+            )
+        ).all()
+        found: dict[int, list[str]] = {}
+        for row in rows:
+            found.setdefault(row.household_id, []).append(row.kind)
+        return found
+
+    def account_ids(self, household_ids: Sequence[int]) -> dict[tuple[int, str, int], AccountId]:
+        """``(household, role, obligation) -> account`` for the given households."""
+        found: dict[tuple[int, str, int], AccountId] = {}
+        for start in range(0, len(household_ids), 5000):
+            chunk = list(household_ids[start : start + 5000])
+            for row in self._connection.execute(
+                select(household_accounts).where(household_accounts.c.household_id.in_(chunk))
+            ):
+                found[(row.household_id, row.role, row.obligation_id)] = AccountId(row.account_id)
+        return found
+
+    def creditor_addresses(self, creditor_ids: Sequence[int]) -> dict[int, Address]:
+        rows = self._connection.execute(
+            select(
+                creditors.c.id,
+                creditors.c.street,
+                creditors.c.building_number,
+                creditors.c.postcode,
+                creditors.c.town,
+                creditors.c.country,
+            ).where(creditors.c.id.in_(list(creditor_ids)))
+        ).all()
+        return {
+            r.id: Address(r.street, r.building_number, r.postcode, r.town, r.country) for r in rows
+        }
+
+    # -- payments -------------------------------------------------------------------------------
+
+    def add_payments(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self._connection.execute(insert(payments), list(rows))
+
+    def payments_of(self, run_id: int) -> list[PaymentRecord]:
+        rows = self._connection.execute(
+            select(payments).where(payments.c.run_id == run_id).order_by(payments.c.id)
+        ).all()
+        return [_payment(row) for row in rows]
+
+    def payments_by_end_to_end_id(self, ids: Sequence[str]) -> dict[str, PaymentRecord]:
+        found: dict[str, PaymentRecord] = {}
+        for start in range(0, len(ids), 5000):
+            chunk = list(ids[start : start + 5000])
+            for row in self._connection.execute(
+                select(payments).where(payments.c.end_to_end_id.in_(chunk))
+            ):
+                found[row.end_to_end_id] = _payment(row)
+        return found
+
+    def get_payment(self, payment_id: int) -> PaymentRecord | None:
+        row = self._connection.execute(
+            select(payments).where(payments.c.id == payment_id)
+        ).one_or_none()
+        return None if row is None else _payment(row)
+
+    def mark_sent(self, sent: Sequence[tuple[int, EntryId, str]]) -> None:
+        """``(payment id, ledger entry, file message id)`` for every payment of an execution."""
+        if not sent:
+            return
+        self._connection.execute(
+            update(payments)
+            .where(payments.c.id == bindparam("payment_id"))
+            .values(
+                status=PaymentStatus.SENT.value,
+                entry_id=bindparam("new_entry_id"),
+                file_message_id=bindparam("new_file_message_id"),
+            ),
+            [{"payment_id": p, "new_entry_id": e, "new_file_message_id": f} for p, e, f in sent],
+        )
+
+    def set_payment_status(
+        self,
+        payment_id: int,
+        status: PaymentStatus,
+        *,
+        return_reason: str | None = None,
+        return_entry_id: EntryId | None = None,
+    ) -> None:
+        values: dict[str, Any] = {"status": status.value}
+        if return_reason is not None:
+            values["return_reason"] = return_reason
+        if return_entry_id is not None:
+            values["return_entry_id"] = return_entry_id
+        self._connection.execute(
+            update(payments).where(payments.c.id == payment_id).values(**values)
+        )
+
+    # -- payment files --------------------------------------------------------------------------
+
+    def add_payment_file(
+        self,
+        run_id: int,
+        position: int,
+        message_id: str,
+        payment_count: int,
+        control_sum: Money,
+        content: bytes,
+        sha256: str,
+    ) -> None:
+        self._connection.execute(
+            insert(payment_files).values(
+                message_id=message_id,
+                run_id=run_id,
+                position=position,
+                payment_count=payment_count,
+                control_sum_cents=control_sum.cents,
+                content=content,
+                sha256=sha256,
+            )
+        )
+
+    def payment_files_of(self, run_id: int) -> list[tuple[str, int, Money, bytes, str]]:
+        rows = self._connection.execute(
+            select(payment_files)
+            .where(payment_files.c.run_id == run_id)
+            .order_by(payment_files.c.position)
+        ).all()
+        return [
+            (r.message_id, r.payment_count, Money(r.control_sum_cents), r.content, r.sha256)
+            for r in rows
+        ]
+
+    # -- statements -----------------------------------------------------------------------------
+
+    def statement_import_by_digest(self, sha256: str) -> int | None:
+        found = self._connection.execute(
+            select(statement_imports.c.id).where(statement_imports.c.sha256 == sha256)
+        ).scalar()
+        return None if found is None else int(found)
+
+    def add_statement_import(self, **values: Any) -> int:
+        result = self._connection.execute(
+            insert(statement_imports).values(imported_at=self._now(), **values)
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def add_statement_lines(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            self._connection.execute(insert(statement_lines), list(rows))
+
+    def statement_line_counts(self, import_id: int) -> dict[str, int]:
+        rows = self._connection.execute(
+            select(statement_lines.c.match_status, func.count())
+            .where(statement_lines.c.import_id == import_id)
+            .group_by(statement_lines.c.match_status)
+        ).all()
+        return {row[0]: int(row[1]) for row in rows}
+
+    def unmatched_lines(self, import_id: int | None = None) -> list[Any]:
+        query = select(statement_lines).where(statement_lines.c.match_status == "unmatched")
+        if import_id is not None:
+            query = query.where(statement_lines.c.import_id == import_id)
+        return list(
+            self._connection.execute(
+                query.order_by(statement_lines.c.import_id, statement_lines.c.position)
+            ).all()
+        )
+
+    def match_line_by_hand(
+        self, import_id: int, position: int, payment_id: int, actor: str
+    ) -> bool:
+        changed = self._connection.execute(
+            update(statement_lines)
+            .where(
+                and_(
+                    statement_lines.c.import_id == import_id,
+                    statement_lines.c.position == position,
+                    statement_lines.c.match_status == "unmatched",
+                )
+            )
+            .values(match_status="matched_by_hand", payment_id=payment_id, matched_by=actor)
+        ).rowcount
+        return bool(changed)

@@ -1,0 +1,148 @@
+"""Payment runs through the services, on SQLite and PostgreSQL: prepare, approve, execute."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from ledger.check import check_ledger
+from ledger.money import Money
+from ontzorgen import payment_runs, services
+from ontzorgen.accounts import household_accounts
+from ontzorgen.business_days import NotABusinessDay
+from ontzorgen.months import Month
+from ontzorgen.runs import FourEyesViolation, PaymentStatus, RunNotApproved, RunStatus
+from ontzorgen.sepa import validate_payment_file
+from ontzorgen.signals import NewSignal, SignalKind
+from ontzorgen.unit_of_work import UnitOfWork
+from tests.factories import NORM_SINGLE, NewcomerHousehold, World, add_newcomer, make_world
+
+AUGUST = Month(2026, 8)
+FRIDAY_31_JULY = date(2026, 7, 31)  # 1 August 2026 is a Saturday
+PREPARER, APPROVER = "w.devries@rotterdam.nl", "a.bakker@rotterdam.nl"
+NOW = datetime(2026, 7, 30, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def world(engine: Engine) -> World:
+    made = make_world(engine)
+    payment_runs.set_bank_account(
+        made.uow(),
+        made.municipality_id,
+        holder="Gemeente Rotterdam",
+        iban="NL14BNGH0285001234",
+        bic=None,
+    )
+    return made
+
+
+def allocated_august(world: World) -> NewcomerHousehold:
+    household = add_newcomer(world)
+    services.record_bijstand(
+        world.uow(),
+        household_id=household.household_id,
+        month=AUGUST,
+        full_month_amount=NORM_SINGLE,
+        received_on=date(2026, 7, 24),
+    )
+    services.allocate_month(world.uow(), household.household_id, AUGUST, today=date(2026, 7, 24))
+    return household
+
+
+def test_rent_due_on_a_saturday_is_paid_on_the_business_day_before(world: World) -> None:
+    allocated_august(world)
+    view = payment_runs.prepare_run(
+        world.uow(), world.municipality_id, FRIDAY_31_JULY, actor=PREPARER
+    )
+    assert view.run.status is RunStatus.PREPARED
+    assert view.totals.per_cost_type["huur"].total == Money(65_000)
+    assert view.totals.overall.count == 4  # huur, zorg, energie, water; leefgeld is weekly
+    assert view.totals.overall.total == Money(95_400)
+    assert view.totals.per_creditor["Woonstad Rotterdam"].count == 1
+
+
+def test_a_run_cannot_be_prepared_for_a_day_without_settlement(world: World) -> None:
+    with pytest.raises(NotABusinessDay) as refused:
+        payment_runs.prepare_run(
+            world.uow(), world.municipality_id, date(2026, 8, 1), actor=PREPARER
+        )
+    assert refused.value.previous == FRIDAY_31_JULY
+
+
+def test_preparing_twice_gives_the_same_run_and_plans_nothing_twice(world: World) -> None:
+    allocated_august(world)
+    first = payment_runs.prepare_run(
+        world.uow(), world.municipality_id, FRIDAY_31_JULY, actor=PREPARER
+    )
+    again = payment_runs.prepare_run(
+        world.uow(), world.municipality_id, FRIDAY_31_JULY, actor=APPROVER
+    )
+    assert again.run.run_id == first.run.run_id
+    assert again.totals == first.totals
+
+
+def test_the_preparer_cannot_approve_and_an_unapproved_run_cannot_execute(world: World) -> None:
+    allocated_august(world)
+    run = payment_runs.prepare_run(
+        world.uow(), world.municipality_id, FRIDAY_31_JULY, actor=PREPARER
+    )
+    with pytest.raises(FourEyesViolation):
+        payment_runs.approve_run(world.uow(), run.run.run_id, actor=PREPARER.upper())
+    with pytest.raises(RunNotApproved):
+        payment_runs.execute_run(
+            world.uow(), run.run.run_id, actor=APPROVER, today=FRIDAY_31_JULY, now=NOW
+        )
+
+
+def test_executing_books_each_payment_once_and_writes_valid_files(
+    world: World, engine: Engine, tmp_path: Path
+) -> None:
+    household = allocated_august(world)
+    run = payment_runs.prepare_run(
+        world.uow(), world.municipality_id, FRIDAY_31_JULY, actor=PREPARER
+    )
+    payment_runs.approve_run(world.uow(), run.run.run_id, actor=APPROVER)
+    done = payment_runs.execute_run(
+        world.uow(), run.run.run_id, actor=APPROVER, today=FRIDAY_31_JULY, now=NOW
+    )
+    again = payment_runs.execute_run(
+        world.uow(), run.run.run_id, actor=APPROVER, today=FRIDAY_31_JULY, now=NOW
+    )
+    assert done.run.status is RunStatus.EXECUTED and again.files == done.files
+    ((_, count, control_sum),) = done.files
+    assert (count, control_sum) == (4, Money(95_400))
+    written = payment_runs.write_payment_files(world.uow(), run.run.run_id, tmp_path)
+    rewritten = payment_runs.write_payment_files(world.uow(), run.run.run_id, tmp_path / "again")
+    assert written[0].read_bytes() == rewritten[0].read_bytes()
+    validate_payment_file(written[0].read_bytes())
+    with UnitOfWork(engine) as uow:
+        accounts = household_accounts(uow.repository, household.household_id)
+        assert all(uow.ledger.balance(a) == Money(0) for a in accounts.reserves.values())
+        assert uow.ledger.balance(accounts.funds) == Money(136_906 - 95_400)
+        assert {p.status for p in uow.runs.payments_of(run.run.run_id)} == {PaymentStatus.SENT}
+        report = check_ledger(uow.connection)
+    assert report.passed
+    assert report.entry_count == 2 + 4  # bijstand, allocation, four payments
+
+
+def test_a_household_with_a_blocking_signal_is_held_back_and_listed(world: World) -> None:
+    household = allocated_august(world)
+    with UnitOfWork(world.engine) as uow:
+        uow.repository.raise_signal(
+            NewSignal(
+                household.household_id,
+                SignalKind.RETURNED_PAYMENT,
+                "returned:x",
+                FRIDAY_31_JULY,
+                "Teruggekomen",
+            )
+        )
+        uow.commit()
+    view = payment_runs.prepare_run(
+        world.uow(), world.municipality_id, FRIDAY_31_JULY, actor=PREPARER
+    )
+    assert view.totals.overall.count == 0
+    assert view.run.held_back == {str(household.household_id): "open signal: returned_payment"}
