@@ -41,6 +41,7 @@ PURE_MODULES = (
     "ontzorgen/signals.py",
     "ontzorgen/runs.py",
     "ontzorgen/sepa.py",
+    "ontzorgen/camt.py",
     "ontzorgen/business_days.py",
     "ontzorgen/faults.py",
 )
