@@ -4,6 +4,10 @@ The migration in ``ontzorgen/migrations`` creates these tables and the triggers 
 database itself keep the ledger's rules, independently of this code:
 - every journal entry has two or more postings and balances (checked when the entry row is inserted,
   after its postings; postings cannot be added to an entry that already exists);
+- a posting's account exists, and so does its entry by the time the transaction commits. Triggers
+  check this once per account and per entry of a statement (``ledger_unsealed_entries`` and its
+  deferred foreign key hold the entries that postings still wait for): foreign keys on the postings
+  would check it once per posting, which costs more than writing the posting itself;
 - entries and postings are append-only: any UPDATE or DELETE is refused;
 - an account that forbids a negative balance cannot hold one (CHECK constraint);
 - an entry is reversed at most once (UNIQUE on ``reverses_entry_id``).
@@ -58,6 +62,8 @@ accounts = Table(
     ),
     CheckConstraint("NOT negative_forbidden OR balance_cents >= 0", name="balance_not_negative"),
     CheckConstraint("posting_count >= 0", name="posting_count_not_negative"),
+    # On PostgreSQL half of each page stays free (fillfactor 50), so that rewriting a balance is a
+    # HOT update: see the migration.
 )
 
 entries = Table(
@@ -81,17 +87,11 @@ entries = Table(
 postings = Table(
     "ledger_postings",
     metadata,
-    Column("account_id", BigInteger, ForeignKey("ledger_accounts.id"), primary_key=True),
+    # The account and the entry exist: checked by triggers, see the module docstring.
+    Column("account_id", BigInteger, primary_key=True),
     # 1, 2, 3, ... per account without gaps: the account's own history in order.
     Column("account_seq", BigInteger, primary_key=True),
-    Column(
-        "entry_id",
-        BigInteger,
-        # Deferred, because an entry's postings are written before the entry row that seals them.
-        ForeignKey("ledger_entries.id", deferrable=True, initially="DEFERRED"),
-        nullable=False,
-        index=True,
-    ),
+    Column("entry_id", BigInteger, nullable=False, index=True),
     Column("direction", String(1), nullable=False),
     Column("amount_cents", BigInteger, nullable=False),
     Column("balance_after_cents", BigInteger, nullable=False),
@@ -101,4 +101,19 @@ postings = Table(
     # Booking dates never go back within an account, so the last posting on or before a date
     # holds the balance at that date: one index probe, whatever the length of the history.
     Index("ix_ledger_postings_account_booked", "account_id", "booked_on", "account_seq"),
+)
+
+# The entries that postings of the current transaction still wait for: a row comes with the postings
+# and goes with the entry row that seals them (both by triggers). Should that entry row never come,
+# the deferred foreign key refuses the commit. Empty outside a transaction that is writing postings.
+unsealed_entries = Table(
+    "ledger_unsealed_entries",
+    metadata,
+    Column(
+        "entry_id",
+        BigInteger,
+        # Deferred, because an entry's postings are written before the entry row that seals them.
+        ForeignKey("ledger_entries.id", deferrable=True, initially="DEFERRED"),
+        primary_key=True,
+    ),
 )

@@ -12,13 +12,18 @@ How a batch is written, and why it is safe under concurrent writers:
 3. Every posting is checked against the locked balances (overdraft, booking date) before anything is
    written; a batch is all or nothing.
 4. Postings are written first, then the entry rows that seal them (the database checks each entry
-   balances at that moment), then the accounts' new balances and posting counts. Each posting keeps
-   the account's running balance after it, so a balance at a past date is one index probe.
-On PostgreSQL postings and entries are streamed with ``COPY``; on SQLite they are plain inserts.
+   balances at that moment). Each posting keeps the account's running balance after it, so a balance
+   at a past date is one index probe. The database keeps each account's row (balance, posting count,
+   last booking date) equal to its last posting: a trigger on the postings sets it, once per account
+   per statement, and in doing so checks that the account exists.
+On PostgreSQL postings and entries are streamed with ``COPY`` as text built here, and ids and keys
+go to the database as array literals; on SQLite they are plain inserts.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -28,6 +33,8 @@ from sqlalchemy import (
     ARRAY,
     ColumnElement,
     Connection,
+    Table,
+    Text,
     any_,
     bindparam,
     cast,
@@ -35,7 +42,6 @@ from sqlalchemy import (
     insert,
     select,
     text,
-    update,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -65,7 +71,7 @@ from ledger.model import (
     Posting,
     content_hash,
 )
-from ledger.money import Money
+from ledger.money import AMOUNT_CENTS_MAX, Money
 from ledger.schema import accounts, entries, postings
 
 #: One transaction holds at most this many entries; bulk work is split into batches of this size.
@@ -126,6 +132,14 @@ class _LockedAccount:
     balance_cents: int
     posting_count: int
     last_booked_on: date | None
+    #: How a debit changes the balance as the account reports it: +1 or -1 (credits the opposite).
+    debit_sign: int
+
+
+#: Each kind by its stored name, with how a debit changes its balance (``debit_sign``).
+_KINDS = {
+    kind.value: (kind, 1 if kind.normal_side is Direction.DEBIT else -1) for kind in AccountKind
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +151,24 @@ class _Pending:
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _content_hash(entry: NewEntry) -> str:
+    """``entry.content_hash()``: the same digest of the same canonical JSON, built faster.
+
+    Posting a batch hashes every entry, so this is on the write path's hot loop.
+    ``tests/test_ledger_write_path.py`` holds it to the model's definition.
+    """
+    legs = sorted([(p.account_id, p.direction.value, p.amount.cents) for p in entry.postings])
+    if any(type(account_id) is not int for account_id, _, _ in legs):
+        return entry.content_hash()
+    canonical = (
+        f'{{"bookedOn":{json.dumps(entry.booked_on.isoformat())},'
+        f'"description":{json.dumps(entry.description)},"reverses":null,"postings":[['
+        + "],[".join([f'{account_id},"{side}",{cents}' for account_id, side, cents in legs])
+        + "]]}"
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class LedgerStore:
@@ -282,9 +314,7 @@ class LedgerStore:
 
     def post_batch(self, new_entries: Sequence[NewEntry]) -> list[EntryId]:
         """Post many entries in the caller's transaction: all of them, or none and an error."""
-        return self._post(
-            [_Pending(entry, None, entry.content_hash()) for entry in new_entries]
-        )
+        return self._post([_Pending(entry, None, _content_hash(entry)) for entry in new_entries])
 
     def reverse(
         self,
@@ -312,12 +342,14 @@ class LedgerStore:
     def _among(self, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
         """``column IN values``, as one array parameter on PostgreSQL so it has no size limit."""
         if self._postgresql:
-            array_type = ARRAY(column.type)
-            # The array goes in through a sub-select, so the planner cannot see its length and
-            # always probes the index once per value. Seeing thousands of values, it would rather
-            # scan the whole table, and on a large ledger that costs more with every batch.
-            array = select(bindparam(None, list(values), type_=array_type)).scalar_subquery()
-            return column == any_(cast(array, array_type))
+            # The array goes in as one text literal (far cheaper to build than an array parameter)
+            # through a sub-select, so the planner cannot see its length and always probes the
+            # index once per value. Seeing thousands of values, it would rather scan the whole
+            # table, and on a large ledger that costs more with every batch.
+            literal = select(
+                bindparam(None, _array_literal(values), type_=Text())
+            ).scalar_subquery()
+            return column == any_(cast(literal, ARRAY(column.type)))
         return column.in_(values)
 
     def _post(self, pending: Sequence[_Pending]) -> list[EntryId]:
@@ -329,40 +361,45 @@ class LedgerStore:
             {posting.account_id for item in pending for posting in item.entry.postings}
         )
         results, to_write = self._resolve_idempotency(pending)
-        self._check_reversals([item for _, item in to_write])
-        entry_ids = self._allocate_entry_ids(len(to_write))
-        posting_rows: list[tuple[Any, ...]] = []
-        for entry_id, (_, item) in zip(entry_ids, to_write, strict=True):
-            posting_rows.extend(_posting_rows(entry_id, item.entry, locked))
+        items = [item for _, item in to_write]
+        self._check_reversals(items)
+        entry_ids = self._allocate_entry_ids(len(items))
+        # Every posting is checked against the locked balances before anything is written.
+        posting_rows = _apply_postings(entry_ids, items, locked, copy_text=self._postgresql)
         created_at = self._now()
-        entry_rows = [
-            (
-                entry_id,
-                item.entry.booked_on,
-                item.entry.description,
-                item.entry.idempotency_key,
-                item.content_hash,
-                item.reverses_entry_id,
-                created_at,
-            )
-            for entry_id, (_, item) in zip(entry_ids, to_write, strict=True)
-        ]
-        # Postings before entries: the entry row's insert is where the database checks balance.
-        self._insert_rows(postings.name, _POSTING_COLUMNS, posting_rows)
-        self._insert_rows(entries.name, _ENTRY_COLUMNS, entry_rows)
-        self._update_accounts(locked)
+        if self._postgresql:
+            # Postings before entries: the entry row's insert is where the database checks balance.
+            self._copy(postings.name, _POSTING_COLUMNS, posting_rows)
+            self._copy(entries.name, _ENTRY_COLUMNS, _entry_lines(entry_ids, items, created_at))
+        else:
+            entry_rows = [
+                (
+                    entry_id,
+                    item.entry.booked_on,
+                    item.entry.description,
+                    item.entry.idempotency_key,
+                    item.content_hash,
+                    item.reverses_entry_id,
+                    created_at,
+                )
+                for entry_id, item in zip(entry_ids, items, strict=True)
+            ]
+            self._insert_rows(postings, _POSTING_COLUMNS, posting_rows)
+            self._insert_rows(entries, _ENTRY_COLUMNS, entry_rows)
         for entry_id, (index, _) in zip(entry_ids, to_write, strict=True):
             results[index] = entry_id
         # Entries in the batch that repeat an earlier key of the same batch share its id.
-        by_key = {
-            item.entry.idempotency_key: results[index]
-            for index, item in enumerate(pending)
-            if item.entry.idempotency_key is not None and results[index] is not None
-        }
-        return [
-            result if result is not None else by_key[pending[index].entry.idempotency_key]
-            for index, result in enumerate(results)
-        ]
+        by_key: dict[str, EntryId] = {}
+        answers: list[EntryId] = []
+        for item, result in zip(pending, results, strict=True):
+            key = item.entry.idempotency_key
+            if result is None:
+                assert key is not None, "only a key repeated within the batch leaves no id"
+                result = by_key[key]
+            elif key is not None:
+                by_key.setdefault(key, result)
+            answers.append(result)
+        return answers
 
     def _lock_accounts(self, account_ids: Iterable[AccountId]) -> dict[AccountId, _LockedAccount]:
         ordered = sorted(account_ids)
@@ -379,16 +416,12 @@ class LedgerStore:
             .order_by(accounts.c.id)
             .with_for_update()
         ).all()
-        locked = {
-            AccountId(row.id): _LockedAccount(
-                kind=AccountKind(row.kind),
-                negative_forbidden=row.negative_forbidden,
-                balance_cents=row.balance_cents,
-                posting_count=row.posting_count,
-                last_booked_on=row.last_booked_on,
+        locked: dict[AccountId, _LockedAccount] = {}
+        for account_id, kind, negative_forbidden, balance_cents, posting_count, last in rows:
+            account_kind, debit_sign = _KINDS[kind]
+            locked[AccountId(account_id)] = _LockedAccount(
+                account_kind, negative_forbidden, balance_cents, posting_count, last, debit_sign
             )
-            for row in rows
-        }
         for account_id in ordered:
             if account_id not in locked:
                 raise UnknownAccount(account_id)
@@ -446,82 +479,43 @@ class LedgerStore:
         if count == 0:
             return []
         if self._postgresql:
+            # The sequence is looked up once: looked up for every id, it costs more than nextval.
             rows = self._connection.execute(
                 text(
-                    "SELECT nextval(pg_get_serial_sequence('ledger_entries', 'id')) "
-                    "FROM generate_series(1, :count)"
+                    "WITH s AS MATERIALIZED (SELECT CAST(pg_get_serial_sequence("
+                    "'ledger_entries', 'id') AS regclass) AS sequence) "
+                    "SELECT nextval(s.sequence) FROM s CROSS JOIN generate_series(1, :count)"
                 ),
                 {"count": count},
             ).scalars()
-            return [EntryId(value) for value in rows]
+            return [EntryId(value) for value in rows.all()]
         # SQLite: BEGIN IMMEDIATE holds the database's write lock, so nobody else can take ids.
         highest = self._connection.execute(select(func.max(entries.c.id))).scalar() or 0
         return [EntryId(highest + offset) for offset in range(1, count + 1)]
 
-    def _insert_rows(
-        self, table_name: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
-    ) -> None:
-        if not rows:
+    def _copy(self, table_name: str, columns: tuple[str, ...], lines: list[str]) -> None:
+        """Stream rows, already in ``COPY`` text format, into a PostgreSQL table."""
+        if not lines:
             return
-        if self._postgresql:
-            cursor = self._connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            statement = f"COPY {table_name} ({', '.join(columns)}) FROM STDIN"
-            dbapi_error = self._connection.dialect.loaded_dbapi.Error
-            try:
-                with cursor.copy(statement) as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            except dbapi_error as error:
-                # The driver's own cursor bypasses SQLAlchemy's wrapping of driver errors. Wrap them
-                # the same way here, so that run_in_transaction sees (and retries) a deadlock or a
-                # concurrent writer's idempotency key during COPY as it would during any statement.
-                raise _wrapped_driver_error(statement, error, self._connection) from error
-            return
-        table = postings if table_name == postings.name else entries
-        self._connection.execute(
-            insert(table), [dict(zip(columns, row, strict=True)) for row in rows]
-        )
+        cursor = self._connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        statement = f"COPY {table_name} ({', '.join(columns)}) FROM STDIN"
+        dbapi_error = self._connection.dialect.loaded_dbapi.Error
+        try:
+            with cursor.copy(statement) as copy:
+                copy.write("".join(lines))
+        except dbapi_error as error:
+            # The driver's own cursor bypasses SQLAlchemy's wrapping of driver errors. Wrap them
+            # the same way here, so that run_in_transaction sees (and retries) a deadlock or a
+            # concurrent writer's idempotency key during COPY as it would during any statement.
+            raise _wrapped_driver_error(statement, error, self._connection) from error
 
-    def _update_accounts(self, locked: dict[AccountId, _LockedAccount]) -> None:
-        if self._postgresql:
-            ids = list(locked)
+    def _insert_rows(
+        self, table: Table, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> None:
+        if rows:
             self._connection.execute(
-                text(
-                    "UPDATE ledger_accounts AS a SET balance_cents = v.balance_cents, "
-                    "posting_count = v.posting_count, last_booked_on = v.last_booked_on "
-                    # Sub-selects hide the arrays' length from the planner (see ``_among``).
-                    "FROM unnest(CAST((SELECT CAST(:ids AS bigint[])) AS bigint[]), "
-                    "CAST((SELECT CAST(:balances AS bigint[])) AS bigint[]), "
-                    "CAST((SELECT CAST(:counts AS bigint[])) AS bigint[]), "
-                    "CAST((SELECT CAST(:dates AS date[])) AS date[])) "
-                    "AS v(id, balance_cents, posting_count, last_booked_on) WHERE a.id = v.id"
-                ),
-                {
-                    "ids": ids,
-                    "balances": [locked[i].balance_cents for i in ids],
-                    "counts": [locked[i].posting_count for i in ids],
-                    "dates": [locked[i].last_booked_on for i in ids],
-                },
+                insert(table), [dict(zip(columns, row, strict=True)) for row in rows]
             )
-            return
-        self._connection.execute(
-            update(accounts)
-            .where(accounts.c.id == bindparam("account_id"))
-            .values(
-                balance_cents=bindparam("new_balance_cents"),
-                posting_count=bindparam("new_posting_count"),
-                last_booked_on=bindparam("new_last_booked_on"),
-            ),
-            [
-                {
-                    "account_id": account_id,
-                    "new_balance_cents": state.balance_cents,
-                    "new_posting_count": state.posting_count,
-                    "new_last_booked_on": state.last_booked_on,
-                }
-                for account_id, state in locked.items()
-            ],
-        )
 
 
 def _wrapped_driver_error(statement: str, error: Exception, connection: Connection) -> DBAPIError:
@@ -533,40 +527,111 @@ def _wrapped_driver_error(statement: str, error: Exception, connection: Connecti
     return wrapped
 
 
-def _posting_rows(
-    entry_id: EntryId, entry: NewEntry, locked: dict[AccountId, _LockedAccount]
-) -> list[tuple[Any, ...]]:
-    """Apply an entry to the locked account states and return its posting rows.
+def _apply_postings(
+    entry_ids: Sequence[EntryId],
+    items: Sequence[_Pending],
+    locked: dict[AccountId, _LockedAccount],
+    *,
+    copy_text: bool,
+) -> list[Any]:
+    """Apply the entries to the locked account states and return their posting rows.
 
-    Raises before returning if any posting would break a rule, so a refused batch writes nothing.
+    The rows are lines in ``COPY`` text format when ``copy_text`` is set, else tuples in the order
+    of ``_POSTING_COLUMNS``. Raises before returning if any posting would break a rule, so a refused
+    batch writes nothing. This loop runs once per posting: it is kept free of needless calls.
     """
-    rows: list[tuple[Any, ...]] = []
-    for posting in entry.postings:
-        state = locked[posting.account_id]
-        if state.last_booked_on is not None and entry.booked_on < state.last_booked_on:
-            raise BookingDateBeforeLastPosting(
-                posting.account_id, entry.booked_on, state.last_booked_on
-            )
-        change_cents = state.kind.balance_change_cents(posting.direction, posting.amount.cents)
-        new_balance_cents = state.balance_cents + change_cents
-        if state.negative_forbidden and new_balance_cents < 0:
-            raise AccountOverdrawn(posting.account_id, state.balance_cents, posting.amount.cents)
-        Money(new_balance_cents)  # keeps the balance within the ledger's range
-        state.balance_cents = new_balance_cents
-        state.posting_count += 1
-        state.last_booked_on = entry.booked_on
-        rows.append(
-            (
-                posting.account_id,
-                state.posting_count,
-                entry_id,
-                posting.direction.value,
-                posting.amount.cents,
-                new_balance_cents,
-                entry.booked_on,
-            )
-        )
+    rows: list[Any] = []
+    append = rows.append
+    debit = Direction.DEBIT
+    for entry_id, item in zip(entry_ids, items, strict=True):
+        booked_on = item.entry.booked_on
+        booked_on_text = booked_on.isoformat()
+        for posting in item.entry.postings:
+            account_id = posting.account_id
+            state = locked[account_id]
+            last_booked_on = state.last_booked_on
+            if last_booked_on is not None and booked_on < last_booked_on:
+                raise BookingDateBeforeLastPosting(account_id, booked_on, last_booked_on)
+            cents = posting.amount.cents
+            direction = posting.direction
+            if direction is debit:
+                new_balance_cents = state.balance_cents + state.debit_sign * cents
+            else:
+                new_balance_cents = state.balance_cents - state.debit_sign * cents
+            if new_balance_cents < 0 and state.negative_forbidden:
+                raise AccountOverdrawn(account_id, state.balance_cents, cents)
+            if not -AMOUNT_CENTS_MAX <= new_balance_cents <= AMOUNT_CENTS_MAX:
+                Money(new_balance_cents)  # raises: the balance left the ledger's range
+            account_seq = state.posting_count + 1
+            state.balance_cents = new_balance_cents
+            state.posting_count = account_seq
+            state.last_booked_on = booked_on
+            if copy_text:
+                append(
+                    f"{account_id}\t{account_seq}\t{entry_id}\t{direction.value}\t{cents}\t"
+                    f"{new_balance_cents}\t{booked_on_text}\n"
+                )
+            else:
+                append(
+                    (
+                        account_id,
+                        account_seq,
+                        entry_id,
+                        direction.value,
+                        cents,
+                        new_balance_cents,
+                        booked_on,
+                    )
+                )
     return rows
+
+
+def _entry_lines(
+    entry_ids: Sequence[EntryId], items: Sequence[_Pending], created_at: datetime
+) -> list[str]:
+    """The entry rows as lines in ``COPY`` text format, in the order of ``_ENTRY_COLUMNS``."""
+    created_at_text = created_at.isoformat()
+    return [
+        f"{entry_id}\t{item.entry.booked_on.isoformat()}\t{_copy_field(item.entry.description)}\t"
+        f"{_copy_field(item.entry.idempotency_key)}\t{item.content_hash}\t"
+        f"{_COPY_NULL if item.reverses_entry_id is None else item.reverses_entry_id}\t"
+        f"{created_at_text}\n"
+        for entry_id, item in zip(entry_ids, items, strict=True)
+    ]
+
+
+_COPY_NULL = "\\N"
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_field(value: str | None) -> str:
+    """A text value as a field of ``COPY`` text format: backslash, tab, newline and CR escaped."""
+    if value is None:
+        return _COPY_NULL
+    # isprintable() is False for tab, newline and CR, so most values skip the translation.
+    if value.isprintable() and "\\" not in value:
+        return value
+    return value.translate(_COPY_ESCAPES)
+
+
+def _array_literal(values: Sequence[Any]) -> str:
+    """A PostgreSQL array literal of whole numbers, texts, dates and NULLs (texts quoted)."""
+    types = set(map(type, values))
+    if types <= {int}:
+        return "{" + ",".join(map(str, values)) + "}"
+    if types <= {date, type(None)}:
+        return "{" + ",".join(["NULL" if day is None else day.isoformat() for day in values]) + "}"
+    parts = []
+    for value in values:
+        if value is None:
+            parts.append("NULL")
+        elif isinstance(value, str):
+            parts.append('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        elif isinstance(value, int | date) and not isinstance(value, bool):
+            parts.append(value.isoformat() if isinstance(value, date) else str(int(value)))
+        else:
+            raise TypeError(f"Cannot put {value!r} ({type(value).__name__}) in an array literal.")
+    return "{" + ",".join(parts) + "}"
 
 
 def _account_from_row(row: Any) -> Account:

@@ -13,6 +13,7 @@ from ontzorgen import payment_runs, services, statements
 from ontzorgen.accounts import household_accounts
 from ontzorgen.camt import InvalidStatementFile
 from ontzorgen.months import Month
+from ontzorgen.obligations import ObligationId
 from ontzorgen.run_repository import PaymentRecord
 from ontzorgen.runs import PaymentStatus
 from ontzorgen.tables import statement_imports
@@ -99,7 +100,7 @@ def test_a_returned_payment_goes_back_to_its_reserve_with_a_signal(
     assert result.counts == {"returned": 1}
     with UnitOfWork(engine) as uow:
         accounts = household_accounts(uow.repository, household.household_id)
-        assert uow.ledger.balance(accounts.reserves[rent.obligation_id or 0]) == Money(65_000)
+        assert uow.ledger.balance(accounts.reserves[ObligationId(rent.obligation_id or 0)]) == Money(65_000)
         (signal,) = uow.repository.signals_of(household.household_id, open_only=True)
         assert signal.kind == "returned_payment"
         assert "opgeheven" in signal.message and "€ 650,00" in signal.message
