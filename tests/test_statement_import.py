@@ -100,7 +100,8 @@ def test_a_returned_payment_goes_back_to_its_reserve_with_a_signal(
     assert result.counts == {"returned": 1}
     with UnitOfWork(engine) as uow:
         accounts = household_accounts(uow.repository, household.household_id)
-        assert uow.ledger.balance(accounts.reserves[ObligationId(rent.obligation_id or 0)]) == Money(65_000)
+        rent_reserve = accounts.reserves[ObligationId(rent.obligation_id or 0)]
+        assert uow.ledger.balance(rent_reserve) == Money(65_000)
         (signal,) = uow.repository.signals_of(household.household_id, open_only=True)
         assert signal.kind == "returned_payment"
         assert "opgeheven" in signal.message and "€ 650,00" in signal.message
