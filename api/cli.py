@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from api.cli_payments import add_payment_commands
 from ledger.check import check_ledger
 from ledger.database import make_engine
 from ontzorgen import database
@@ -87,6 +88,12 @@ def _demo(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _scheduler(_arguments: argparse.Namespace) -> int:
+    from schedules.process import main as run_scheduler
+
+    return run_scheduler()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ontzorgen", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -117,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the date the demo is seeded as of, YYYY-MM-DD (default: today in Europe/Amsterdam)",
     )
     demo.set_defaults(handler=_demo)
+
+    commands.add_parser(
+        "scheduler",
+        help="run the scheduled jobs in the foreground (one process leads, others stand by)",
+    ).set_defaults(handler=_scheduler)
+    add_payment_commands(commands, _iso_date)
     return parser
 
 

@@ -33,7 +33,7 @@ from sqlalchemy import Engine
 
 from ledger.check import check_ledger
 from ledger.money import Money
-from ontzorgen import services
+from ontzorgen import payment_runs, services
 from ontzorgen.arrangement import Decision, LegalBasis
 from ontzorgen.households import Address, CreditorKind, Language, Member, MemberRole
 from ontzorgen.identifiers import Betalingskenmerk, Bsn, FreeTextReference
@@ -72,11 +72,17 @@ class DemoMunicipality:
     code: str
     name: str
     officer: str
+    bank_iban: str
 
 
 MUNICIPALITIES = (
-    DemoMunicipality(DEMO_MUNICIPALITY_CODE, "Gemeente Rotterdam", "w.devries@rotterdam.nl"),
-    DemoMunicipality("0606", "Gemeente Schiedam", "m.bakker@schiedam.nl"),
+    DemoMunicipality(
+        DEMO_MUNICIPALITY_CODE,
+        "Gemeente Rotterdam",
+        "w.devries@rotterdam.nl",
+        "NL37BNGH0285001111",
+    ),
+    DemoMunicipality("0606", "Gemeente Schiedam", "m.bakker@schiedam.nl", "NL13BNGH0285002222"),
 )
 
 
@@ -612,6 +618,10 @@ def _seed_organisations(engine: Engine) -> _World:
         m.code: int(services.create_municipality(UnitOfWork(engine), m.code, m.name, DEMO_POLICY))
         for m in MUNICIPALITIES
     }
+    for m in MUNICIPALITIES:
+        payment_runs.set_bank_account(
+            UnitOfWork(engine), municipality_ids[m.code], holder=m.name, iban=m.bank_iban, bic=None
+        )
     kredietbank_id = services.create_kredietbank(
         UnitOfWork(engine), KREDIETBANK_NAME, list(municipality_ids.values())
     )

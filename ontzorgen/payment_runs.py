@@ -15,7 +15,7 @@ Exactly once, and why it holds:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -189,7 +189,23 @@ def approve_run(uow: UnitOfWork, run_id: int, *, actor: str) -> RunView:
         return view
 
 
-def execute_run(uow: UnitOfWork, run_id: int, *, actor: str, today: date, now: datetime) -> RunView:
+#: ``progress(stage, done, total)`` is told how far a long execution is; the CLI draws a bar.
+Progress = Callable[[str, int, int], None]
+
+
+def _silent(_stage: str, _done: int, _total: int) -> None:
+    return None
+
+
+def execute_run(
+    uow: UnitOfWork,
+    run_id: int,
+    *,
+    actor: str,
+    today: date,
+    now: datetime,
+    progress: Progress = _silent,
+) -> RunView:
     """Book every payment and write the SEPA files, all in one transaction; at most once."""
     with uow:
         run = _locked(uow, run_id)
@@ -205,7 +221,7 @@ def execute_run(uow: UnitOfWork, run_id: int, *, actor: str, today: date, now: d
         addresses = uow.runs.creditor_addresses(
             sorted({p.creditor_id for p in planned if p.creditor_id is not None})
         )
-        entry_ids = _book_payments(uow, planned, today)
+        entry_ids = _book_payments(uow, planned, today, progress)
         crash_point("execute:after_ledger")
         files = build_payment_files(
             Debtor(account.holder, Iban.parse(account.iban), _bic(account.bic)),
@@ -218,6 +234,7 @@ def execute_run(uow: UnitOfWork, run_id: int, *, actor: str, today: date, now: d
         sent = []
         position = 0
         for file_position, payment_file in enumerate(files, start=1):
+            progress("storing payment files", file_position, len(files))
             uow.runs.add_payment_file(
                 run_id,
                 file_position,
@@ -277,7 +294,7 @@ def _locked(uow: UnitOfWork, run_id: int) -> RunRecord:
 
 
 def _book_payments(
-    uow: UnitOfWork, planned: Sequence[PaymentRecord], today: date
+    uow: UnitOfWork, planned: Sequence[PaymentRecord], today: date, progress: Progress
 ) -> dict[int, EntryId]:
     accounts = uow.runs.account_ids(sorted({p.household_id for p in planned}))
     entries = []
@@ -306,6 +323,7 @@ def _book_payments(
         chunk = planned[start : start + ENTRIES_PER_BATCH_MAX]
         posted = uow.ledger.post_batch(entries[start : start + ENTRIES_PER_BATCH_MAX])
         entry_ids.update(zip((p.payment_id for p in chunk), posted, strict=True))
+        progress("booking payments", len(entry_ids), len(entries))
     return entry_ids
 
 
