@@ -52,12 +52,12 @@ def describe(view: RunView) -> str:
         f"  {view.totals.overall.count} payments, total {view.totals.overall.total}",
     ]
     lines += [
-        f"    {cost_type:<22} {tally.count:>6}  {str(tally.total):>14}"
+        f"    {cost_type:<22} {tally.count:>6}  {tally.total!s:>14}"
         for cost_type, tally in view.totals.per_cost_type.items()
     ]
     lines.append("  per creditor:")
     lines += [
-        f"    {payee[:40]:<40} {tally.count:>6}  {str(tally.total):>14}"
+        f"    {payee[:40]:<40} {tally.count:>6}  {tally.total!s:>14}"
         for payee, tally in view.totals.per_creditor.items()
     ]
     if run.held_back:
