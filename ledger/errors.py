@@ -78,6 +78,14 @@ class TextTooLong(LedgerError, ValueError):
         self.field, self.length, self.limit = field, length, limit
 
 
+class TextNotStorable(LedgerError, ValueError):
+    """A text holds a NUL character, which PostgreSQL cannot store in a text column."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field} contains a NUL character; remove it before booking.")
+        self.field = field
+
+
 class BatchTooLarge(LedgerError, ValueError):
     """A batch holds more entries than one transaction may carry."""
 

@@ -18,6 +18,7 @@ from typing import NewType
 
 from ledger.errors import (
     PostingAmountNotPositive,
+    TextNotStorable,
     TextTooLong,
     TooFewPostings,
     TooManyPostings,
@@ -77,6 +78,8 @@ class Account:
 def _check_length(field: str, text: str, limit: int) -> None:
     if len(text) > limit:
         raise TextTooLong(field, len(text), limit)
+    if "\x00" in text:
+        raise TextNotStorable(field)
 
 
 @dataclass(frozen=True, slots=True)

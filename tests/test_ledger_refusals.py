@@ -22,6 +22,7 @@ from ledger.errors import (
     AmountOutOfRange,
     BatchTooLarge,
     PostingAmountNotPositive,
+    TextNotStorable,
     TextTooLong,
     TooFewPostings,
     UnbalancedEntry,
@@ -97,6 +98,12 @@ def test_limits_are_enforced() -> None:
             ON,
             (Posting.debit(AccountId(1), 1), Posting.credit(AccountId(2), 1)),
             description="x" * 201,
+        )
+    with pytest.raises(TextNotStorable):
+        NewEntry(
+            ON,
+            (Posting.debit(AccountId(1), 1), Posting.credit(AccountId(2), 1)),
+            description="huur\x00",
         )
 
 

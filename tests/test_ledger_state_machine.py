@@ -64,7 +64,7 @@ DEBIT_NORMAL_KINDS = frozenset({AccountKind.ASSET, AccountKind.EXPENSE})
 
 MACHINE_SETTINGS = settings(
     max_examples=30,
-    stateful_step_count=50,
+    stateful_step_count=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
