@@ -112,25 +112,36 @@ def allocate(
 
 
 def leefgeld_parts(
-    month: Month, leefgeld: Money, frequency: LeefgeldFrequency | None, policy: Policy
+    month: Month,
+    leefgeld: Money,
+    frequency: LeefgeldFrequency | None,
+    policy: Policy,
+    not_before: date | None = None,
 ) -> tuple[LeefgeldPart, ...]:
     """Monthly: one payment on the policy's day. Weekly: one part on each payment weekday.
 
     A phase without a leefgeld frequency (the ladder's last) pays whatever still arrives in one
     monthly payment: money held for a household that manages itself must not stay with us.
+    ``not_before`` (the start of bijstand, or the day the month is divided) moves parts that would
+    fall earlier: weekly parts before it are dropped and their money spread over the rest.
     """
     if leefgeld.cents == 0:
         return ()
+    earliest = month.first_day if not_before is None else max(month.first_day, not_before)
     if frequency is LeefgeldFrequency.WEEKLY:
-        first = month.first_day
-        offset = (policy.leefgeld_weekday - first.weekday()) % 7
+        offset = (policy.leefgeld_weekday - month.first_day.weekday()) % 7
         days = []
-        day = first + timedelta(days=offset)
+        day = month.first_day + timedelta(days=offset)
         while month.contains(day):
-            days.append(day)
+            # No part before the right to bijstand starts or before the month is divided.
+            if day >= earliest:
+                days.append(day)
             day += timedelta(days=7)
-        return tuple(
-            LeefgeldPart(pay_on, amount)
-            for pay_on, amount in zip(days, leefgeld.split(len(days)), strict=True)
-        )
-    return (LeefgeldPart(month.first_day.replace(day=policy.leefgeld_day_of_month), leefgeld),)
+        if days:
+            return tuple(
+                LeefgeldPart(pay_on, amount)
+                for pay_on, amount in zip(days, leefgeld.split(len(days)), strict=True)
+            )
+        return (LeefgeldPart(earliest, leefgeld),)
+    pay_on = max(month.first_day.replace(day=policy.leefgeld_day_of_month), earliest)
+    return (LeefgeldPart(pay_on, leefgeld),)

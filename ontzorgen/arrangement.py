@@ -83,7 +83,10 @@ class Arrangement:
     def statutory_end_on(self) -> date:
         """The last day of the six months, or the last day of bijstand if that comes first."""
         six_months = self.bijstand_start_on + relativedelta(months=STATUTORY_MONTH_COUNT)
-        end = six_months - timedelta(days=1)
+        # Six months from 31 August end with 28 February: when the month has no such day, the
+        # period runs through the month's last day instead of stopping a day short.
+        clamped = six_months.day != self.bijstand_start_on.day
+        end = six_months if clamped else six_months - timedelta(days=1)
         if self.bijstand_end_on is not None:
             return min(end, self.bijstand_end_on)
         return end

@@ -88,6 +88,8 @@ def prepare_run(
     """
     require_business_day(execution_on)
     with uow:
+        # Two people preparing the same date at once: the second waits here, then finds the run.
+        uow.runs.lock_municipality(municipality_id)
         existing = uow.runs.find_run(municipality_id, execution_on)
         if existing is not None:
             return _view(uow, existing)

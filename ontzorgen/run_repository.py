@@ -164,6 +164,15 @@ class RunRepository:
 
     # -- runs -----------------------------------------------------------------------------------
 
+    def lock_municipality(self, municipality_id: int) -> bool:
+        """Lock the municipality's row: preparing its runs happens one at a time."""
+        found = self._connection.execute(
+            select(municipalities.c.id)
+            .where(municipalities.c.id == municipality_id)
+            .with_for_update()
+        ).scalar()
+        return found is not None
+
     def find_run(self, municipality_id: int, execution_on: date) -> RunRecord | None:
         row = self._connection.execute(
             select(payment_runs).where(

@@ -358,6 +358,17 @@ def end_arrangement(uow: UnitOfWork, household_id: int, ended_on: date) -> Arran
         return ended
 
 
+def end_bijstand(uow: UnitOfWork, household_id: int, bijstand_end_on: date) -> Arrangement:
+    """Record the last day of bijstand: the last month is prorated, the vakantietoeslag paid out
+    with it, and the statutory ontzorging ends with the bijstand (art. 56a Pw)."""
+    with uow:
+        arrangement, agreed = _arrangement(uow, household_id)
+        ended = replace(arrangement, bijstand_end_on=bijstand_end_on)
+        uow.repository.save_arrangement(ended, agreed)
+        uow.commit()
+        return ended
+
+
 def set_minimum_leefgeld(
     uow: UnitOfWork,
     household_id: int,
@@ -657,7 +668,11 @@ def allocate_month(
         )
         # The vakantietoeslag goes out with the leefgeld, spread over the same payment days.
         parts = leefgeld_parts(
-            month, allocation.leefgeld + vakantietoeslag, phase.leefgeld_frequency, policy
+            month,
+            allocation.leefgeld + vakantietoeslag,
+            phase.leefgeld_frequency,
+            policy,
+            not_before=max(arrangement.bijstand_start_on, today),
         )
         uow.repository.add_allocation(
             household_id, allocation, phase.number, vakantietoeslag, today, entry_id, parts

@@ -1,0 +1,1 @@
+"""Step definitions for the Dutch feature files in ``features/`` (pytest-bdd)."""
