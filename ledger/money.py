@@ -56,7 +56,7 @@ class Money:
         return tuple(Money(whole + (1 if index < spare else 0)) for index in range(part_count))
 
     def percentage(self, percent: int) -> Money:
-        """``percent`` % of this amount, rounded half up to whole cents (integer arithmetic only)."""
+        """``percent`` % of this amount, rounded half up to whole cents (integer arithmetic)."""
         return Money((self.cents * percent * 2 + 100) // 200)
 
     def scaled(self, numerator: int, denominator: int) -> Money:

@@ -80,6 +80,12 @@ def import_statement(
         lines: list[dict[str, Any]] = []
         for position, entry in enumerate(statement.entries, start=1):
             payment = known.get(entry.end_to_end_id or "")
+            # The id alone is not enough: the amount must be the payment's, and our payment shows
+            # as a debit, or as a credit only when it comes back. Anything else is for a person.
+            if payment is not None and (
+                entry.amount != payment.amount or (entry.credit and not entry.is_return)
+            ):
+                payment = None
             match_status = "unmatched"
             if payment is not None:
                 current = statuses[payment.payment_id]
@@ -137,14 +143,18 @@ def _take_back(uow: UnitOfWork, payment_id: int, reason: str | None, today: date
     uow.runs.set_payment_status(
         payment_id, PaymentStatus.RETURNED, return_reason=reason, return_entry_id=reversal
     )
+    # What the payment paid is due again: once the coach has handled the signal (and corrected
+    # the account), the next run plans it anew from the money back on the reserve.
+    uow.runs.release_source_key(payment_id)
     uow.repository.raise_signal(
         NewSignal(
             payment.household_id,
             SignalKind.RETURNED_PAYMENT,
             f"returned:{payment.end_to_end_id}",
             today,
-            f"De betaling van {euro(payment.amount)} aan {payment.payee_name} is teruggekomen: "
-            f"{explanation} Het geld staat weer klaar. Controleer de betaalgegevens.",
+            f"De betaling van {euro(payment.amount)} aan {payment.payee_name} is teruggekomen. "
+            f"{explanation} Het geld staat weer klaar. Controleer de betaalgegevens; de volgende "
+            "betaalrun betaalt opnieuw als dit signaal is afgehandeld.",
         )
     )
 

@@ -1,7 +1,7 @@
 """Ready-made municipalities, creditors and households for service and scenario tests.
 
-The figures are DOMAIN.md §5's worked month: a single newcomer, norm €1.369,06 incl. vakantietoeslag,
-huur €650,00 due on the 1st, zorgpremie €159,00, energie €120,00, water €25,00.
+The figures are DOMAIN.md §5's worked month: a single newcomer, norm €1.369,06 incl.
+vakantietoeslag, huur €650,00 due on the 1st, zorgpremie €159,00, energie €120,00, water €25,00.
 """
 
 from __future__ import annotations

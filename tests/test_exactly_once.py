@@ -278,7 +278,7 @@ def assert_paid_exactly_once(engine: Engine, run_id: int, approved: Observed) ->
     assert None not in entry_ids and len(set(entry_ids)) == len(planned)
     # Exactly the payments' entries were booked, one per payment, under its idempotency key.
     assert now.entry_count == approved.entry_count + len(planned)
-    keys = {f"payment:{p.source_key}": p.entry_id for p in now.payments}
+    keys = {f"payment:{p.end_to_end_id}": p.entry_id for p in now.payments}
     with engine.connect() as connection:
         booked = connection.execute(
             select(entries.c.idempotency_key, entries.c.id).where(

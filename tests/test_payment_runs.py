@@ -146,3 +146,15 @@ def test_a_household_with_a_blocking_signal_is_held_back_and_listed(world: World
     )
     assert view.totals.overall.count == 0
     assert view.run.held_back == {str(household.household_id): "open signal: returned_payment"}
+
+
+def test_a_run_with_nothing_due_is_executed_without_a_file(world: World) -> None:
+    run = payment_runs.prepare_run(
+        world.uow(), world.municipality_id, FRIDAY_31_JULY, actor=PREPARER
+    )
+    assert run.totals.overall.count == 0
+    payment_runs.approve_run(world.uow(), run.run.run_id, actor=APPROVER)
+    done = payment_runs.execute_run(
+        world.uow(), run.run.run_id, actor=APPROVER, today=FRIDAY_31_JULY, now=NOW
+    )
+    assert done.run.status is RunStatus.EXECUTED and done.files == ()

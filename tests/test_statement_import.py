@@ -207,3 +207,69 @@ def test_a_bad_file_is_refused_and_nothing_is_imported(
             uow.connection.execute(select(func.count()).select_from(statement_imports)).scalar()
             == 0
         )
+
+
+def test_a_line_with_our_id_but_another_amount_stays_for_a_person(
+    world: World, paid: tuple[NewcomerHousehold, list[PaymentRecord]]
+) -> None:
+    _, payments = paid
+    rent = next(p for p in payments if p.cost_type == "huur")
+    water = next(p for p in payments if p.cost_type == "water")
+    result = statements.import_statement(
+        world.uow(),
+        statement(
+            [
+                Line(water.end_to_end_id, 1),
+                Line(rent.end_to_end_id, 100, credit=True, return_reason="AC04"),
+                Line(rent.end_to_end_id, rent.amount.cents, credit=True),
+            ],
+            booked_on=STATEMENT_ON,
+        ),
+        file_name="odd.xml",
+        actor="o",
+        today=STATEMENT_ON,
+    )
+    assert result.counts == {"unmatched": 3}
+    assert statuses(world, [water, rent]) == [PaymentStatus.SENT, PaymentStatus.SENT]
+
+
+def test_a_returned_payment_is_paid_again_once_the_coach_handled_the_signal(
+    world: World, paid: tuple[NewcomerHousehold, list[PaymentRecord]]
+) -> None:
+    household, payments = paid
+    rent = next(p for p in payments if p.cost_type == "huur")
+    statements.import_statement(
+        world.uow(),
+        statement(
+            [Line(rent.end_to_end_id, rent.amount.cents, credit=True, return_reason="AC01")],
+            booked_on=STATEMENT_ON,
+        ),
+        file_name="r.xml",
+        actor="o",
+        today=STATEMENT_ON,
+    )
+    held = payment_runs.prepare_run(world.uow(), world.municipality_id, date(2026, 8, 4), actor="p")
+    assert str(household.household_id) in held.run.held_back
+    with world.uow() as uow:
+        (signal,) = uow.repository.signals_of(household.household_id, open_only=True)
+    services.handle_signal(
+        world.uow(),
+        signal.signal_id,
+        actor="coach",
+        handled_on=date(2026, 8, 4),
+        note="IBAN van de verhuurder gecorrigeerd",
+    )
+    again = payment_runs.prepare_run(
+        world.uow(), world.municipality_id, date(2026, 8, 5), actor="p"
+    )
+    assert again.totals.per_cost_type["huur"].total == Money(65_000)
+    payment_runs.approve_run(world.uow(), again.run.run_id, actor="a")
+    payment_runs.execute_run(
+        world.uow(),
+        again.run.run_id,
+        actor="a",
+        today=date(2026, 8, 5),
+        now=datetime(2026, 8, 5, 8, tzinfo=UTC),
+    )
+    with world.uow() as uow:
+        assert check_ledger(uow.connection).passed
