@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import Engine
 
 from ledger.money import Money
-from ontzorgen import services
+from ontzorgen import payment_runs, services
 from ontzorgen.arrangement import Decision, LegalBasis
 from ontzorgen.households import Address, CreditorKind, Language, Member, MemberRole
 from ontzorgen.identifiers import Betalingskenmerk, FreeTextReference
@@ -80,6 +80,19 @@ def make_world(engine: Engine, policy: Policy | None = None) -> World:
         for cost_type, (name, iban, kind) in CREDITORS.items()
     }
     return World(engine, municipality_id, kredietbank_id, creditors)
+
+
+def make_paying_world(engine: Engine) -> World:
+    """A world whose municipality has the bank account its payment runs are paid from."""
+    world = make_world(engine)
+    payment_runs.set_bank_account(
+        world.uow(),
+        world.municipality_id,
+        holder="Gemeente Rotterdam",
+        iban="NL14BNGH0285001234",
+        bic=None,
+    )
+    return world
 
 
 def add_newcomer(

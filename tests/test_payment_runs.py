@@ -18,7 +18,13 @@ from ontzorgen.runs import FourEyesViolation, PaymentStatus, RunNotApproved, Run
 from ontzorgen.sepa import validate_payment_file
 from ontzorgen.signals import NewSignal, SignalKind
 from ontzorgen.unit_of_work import UnitOfWork
-from tests.factories import NORM_SINGLE, NewcomerHousehold, World, add_newcomer, make_world
+from tests.factories import (
+    NORM_SINGLE,
+    NewcomerHousehold,
+    World,
+    add_newcomer,
+    make_paying_world,
+)
 
 AUGUST = Month(2026, 8)
 FRIDAY_31_JULY = date(2026, 7, 31)  # 1 August 2026 is a Saturday
@@ -28,15 +34,7 @@ NOW = datetime(2026, 7, 30, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def world(engine: Engine) -> World:
-    made = make_world(engine)
-    payment_runs.set_bank_account(
-        made.uow(),
-        made.municipality_id,
-        holder="Gemeente Rotterdam",
-        iban="NL14BNGH0285001234",
-        bic=None,
-    )
-    return made
+    return make_paying_world(engine)
 
 
 def allocated_august(world: World) -> NewcomerHousehold:

@@ -23,7 +23,7 @@ from ontzorgen.runs import RunStatus
 from ontzorgen.tables import allocations, payments, signals, statement_imports
 from ontzorgen.tables import payment_runs as run_table
 from ontzorgen.unit_of_work import UnitOfWork
-from tests.factories import NORM_SINGLE, World, add_newcomer, make_world
+from tests.factories import NORM_SINGLE, World, add_newcomer, make_paying_world
 
 JULY, AUGUST, SEPTEMBER = Month(2026, 7), Month(2026, 8), Month(2026, 9)
 FRIDAY_24_JULY = date(2026, 7, 24)
@@ -43,15 +43,7 @@ def count(engine: Engine, table: Table) -> int:
 
 @pytest.fixture
 def world(engine: Engine) -> World:
-    made = make_world(engine)
-    payment_runs.set_bank_account(
-        made.uow(),
-        made.municipality_id,
-        holder="Gemeente Rotterdam",
-        iban="NL14BNGH0285001234",
-        bic=None,
-    )
-    return made
+    return make_paying_world(engine)
 
 
 def record_bijstand(world: World, household_id: int, month: Month) -> None:

@@ -19,7 +19,13 @@ from ontzorgen.runs import PaymentStatus
 from ontzorgen.tables import statement_imports
 from ontzorgen.unit_of_work import UnitOfWork
 from tests.camt_builder import Line, statement
-from tests.factories import NORM_SINGLE, NewcomerHousehold, World, add_newcomer, make_world
+from tests.factories import (
+    NORM_SINGLE,
+    NewcomerHousehold,
+    World,
+    add_newcomer,
+    make_paying_world,
+)
 
 AUGUST = Month(2026, 8)
 RUN_ON = date(2026, 7, 31)
@@ -28,15 +34,7 @@ STATEMENT_ON = date(2026, 8, 3)
 
 @pytest.fixture
 def world(engine: Engine) -> World:
-    made = make_world(engine)
-    payment_runs.set_bank_account(
-        made.uow(),
-        made.municipality_id,
-        holder="Gemeente Rotterdam",
-        iban="NL14BNGH0285001234",
-        bic=None,
-    )
-    return made
+    return make_paying_world(engine)
 
 
 @pytest.fixture

@@ -118,3 +118,32 @@ TYPES: dict[str, Callable[[str], Any]] = {
 def dutch_step(text: str) -> parsers.parse:
     """A step text with {name:Bedrag}, {name:Datum}, {name:Maand}, {name:VasteLast}, {name:Fase}."""
     return parsers.parse(text, extra_types=TYPES)
+
+
+DAY_NAMES = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+
+
+class WrongWeekday(Exception):
+    """A date in a feature file names the wrong day of the week.
+
+    Not a ``ValueError``: pytest-bdd reads a ``ValueError`` from a converter as "this step does not
+    match", which would hide the mistake behind "step definition not found".
+    """
+
+
+class _Day:
+    """ "vrijdag 31 juli 2026": the weekday is checked, so the feature cannot say a wrong one."""
+
+    pattern = rf"(?:{'|'.join(DAY_NAMES)}) {DATE_PATTERN}"
+
+    def __call__(self, text: str) -> date:
+        weekday, _, rest = text.partition(" ")
+        day = parse_date(rest)
+        if DAY_NAMES[day.weekday()] != weekday:
+            raise WrongWeekday(f"{text!r}: {rest} is een {DAY_NAMES[day.weekday()]}.")
+        return day
+
+
+def step_text(text: str) -> parsers.parse:
+    """Like ``dutch_step``, with {name:Dag} for a weekday and a date."""
+    return parsers.parse(text, extra_types={**TYPES, "Dag": _Day()})

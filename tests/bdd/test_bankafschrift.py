@@ -27,13 +27,16 @@ from ontzorgen.signals import SignalKind
 from ontzorgen.signals import euro as format_euro
 from ontzorgen.tables import statement_imports
 from tests.bdd import reading
-from tests.bdd.dutch import DATE_PATTERN, TYPES, parse_cost_type, parse_date, parse_euro
+from tests.bdd.dutch import (
+    parse_cost_type,
+    parse_euro,
+    step_text,
+)
 from tests.camt_builder import Line, statement
 from tests.factories import NewcomerHousehold, World
 
 scenarios("../../features/bankafschrift.feature")
 
-DAY_NAMES = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 
 #: The words a coach sees for the state of a payment.
 PAYMENT_STATUSES = {
@@ -42,32 +45,6 @@ PAYMENT_STATUSES = {
     "betaald": PaymentStatus.PAID,
     "teruggekomen": PaymentStatus.RETURNED,
 }
-
-
-class WrongWeekday(Exception):
-    """A date in a feature file names the wrong day of the week.
-
-    Not a ``ValueError``: pytest-bdd reads a ``ValueError`` from a converter as "this step does not
-    match", which would hide the mistake behind "step definition not found".
-    """
-
-
-class _Day:
-    """ "vrijdag 31 juli 2026": the weekday is checked, so the feature cannot say a wrong one."""
-
-    pattern = rf"(?:{'|'.join(DAY_NAMES)}) {DATE_PATTERN}"
-
-    def __call__(self, text: str) -> date:
-        weekday, _, rest = text.partition(" ")
-        day = parse_date(rest)
-        if DAY_NAMES[day.weekday()] != weekday:
-            raise WrongWeekday(f"{text!r}: {rest} is een {DAY_NAMES[day.weekday()]}.")
-        return day
-
-
-def step_text(text: str) -> parsers.parse:
-    """Like ``dutch_step``, with {name:Dag} for a weekday and a date."""
-    return parsers.parse(text, extra_types={**TYPES, "Dag": _Day()})
 
 
 @dataclass(frozen=True)
