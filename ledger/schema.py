@@ -8,6 +8,8 @@ database itself keep the ledger's rules, independently of this code:
   check this once per account and per entry of a statement (``ledger_unsealed_entries`` and its
   deferred foreign key hold the entries that postings still wait for): foreign keys on the postings
   would check it once per posting, which costs more than writing the posting itself;
+- each account's row (balance, posting count, last booking date) is set from its last new posting by
+  the postings' trigger, and an account's id never changes;
 - entries and postings are append-only: any UPDATE or DELETE is refused;
 - an account that forbids a negative balance cannot hold one (CHECK constraint);
 - an entry is reversed at most once (UNIQUE on ``reverses_entry_id``).
@@ -114,6 +116,7 @@ unsealed_entries = Table(
         BigInteger,
         # Deferred, because an entry's postings are written before the entry row that seals them.
         ForeignKey("ledger_entries.id", deferrable=True, initially="DEFERRED"),
-        primary_key=True,
+        nullable=False,
+        index=True,
     ),
 )

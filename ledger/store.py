@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -126,27 +126,45 @@ class PostingLine:
 
 
 @dataclass(slots=True)
-class _LockedAccount:
-    kind: AccountKind
-    negative_forbidden: bool
-    balance_cents: int
-    posting_count: int
-    last_booked_on: date | None
-    #: How a debit changes the balance as the account reports it: +1 or -1 (credits the opposite).
-    debit_sign: int
+class _LockedAccounts:
+    """The locked accounts' state while a batch is applied to it, one dict per field.
+
+    No object per account: a batch locks thousands of accounts, and every object made for each of
+    them is work for the allocator and the garbage collector.
+    """
+
+    balance_cents: dict[AccountId, int]
+    posting_count: dict[AccountId, int]
+    last_booked_on: dict[AccountId, date | None]
+    #: How a debit changes the balance as the account reports it: +1 or -1 (a credit the opposite).
+    debit_sign: dict[AccountId, int]
+    negative_forbidden: set[AccountId]
 
 
-#: Each kind by its stored name, with how a debit changes its balance (``debit_sign``).
-_KINDS = {
-    kind.value: (kind, 1 if kind.normal_side is Direction.DEBIT else -1) for kind in AccountKind
+#: How a debit changes the balance of each kind of account, by the kind's stored name.
+_DEBIT_SIGNS = {
+    kind.value: 1 if kind.normal_side is Direction.DEBIT else -1 for kind in AccountKind
 }
 
+#: Locks the accounts in ascending id order; the ids go in as one array literal (see ``_among``).
+_LOCK_ACCOUNTS = (
+    "SELECT id, kind, negative_forbidden, balance_cents, posting_count, last_booked_on "
+    "FROM ledger_accounts WHERE id = ANY (CAST((SELECT CAST(%s AS text)) AS bigint[])) "
+    "ORDER BY id FOR UPDATE"
+)
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)
 class _Pending:
     entry: NewEntry
     reverses_entry_id: EntryId | None
-    content_hash: str
+    #: Computed when first needed (``digest``): most entries need it only for their row.
+    content_hash: str | None = None
+
+    def digest(self) -> str:
+        if self.content_hash is None:
+            self.content_hash = _content_hash(self.entry)
+        return self.content_hash
 
 
 def _utc_now() -> datetime:
@@ -314,7 +332,7 @@ class LedgerStore:
 
     def post_batch(self, new_entries: Sequence[NewEntry]) -> list[EntryId]:
         """Post many entries in the caller's transaction: all of them, or none and an error."""
-        return self._post([_Pending(entry, None, _content_hash(entry)) for entry in new_entries])
+        return self._post([_Pending(entry, None) for entry in new_entries])
 
     def reverse(
         self,
@@ -365,12 +383,17 @@ class LedgerStore:
         self._check_reversals(items)
         entry_ids = self._allocate_entry_ids(len(items))
         # Every posting is checked against the locked balances before anything is written.
-        posting_rows = _apply_postings(entry_ids, items, locked, copy_text=self._postgresql)
+        seqs_and_balances = _apply_postings(items, locked)
         created_at = self._now()
-        if self._postgresql:
+        if not items:
+            pass  # every entry of the batch was posted before: nothing to write
+        elif self._postgresql:
+            entry_lines = "".join(_entry_lines(entry_ids, items, created_at))
             # Postings before entries: the entry row's insert is where the database checks balance.
-            self._copy(postings.name, _POSTING_COLUMNS, posting_rows)
-            self._copy(entries.name, _ENTRY_COLUMNS, _entry_lines(entry_ids, items, created_at))
+            self._copy(
+                postings.name, _POSTING_COLUMNS, _posting_lines(entry_ids, items, seqs_and_balances)
+            )
+            self._copy(entries.name, _ENTRY_COLUMNS, [entry_lines])
         else:
             entry_rows = [
                 (
@@ -378,13 +401,15 @@ class LedgerStore:
                     item.entry.booked_on,
                     item.entry.description,
                     item.entry.idempotency_key,
-                    item.content_hash,
+                    item.digest(),
                     item.reverses_entry_id,
                     created_at,
                 )
                 for entry_id, item in zip(entry_ids, items, strict=True)
             ]
-            self._insert_rows(postings, _POSTING_COLUMNS, posting_rows)
+            self._insert_rows(
+                postings, _POSTING_COLUMNS, _posting_rows(entry_ids, items, seqs_and_balances)
+            )
             self._insert_rows(entries, _ENTRY_COLUMNS, entry_rows)
         for entry_id, (index, _) in zip(entry_ids, to_write, strict=True):
             results[index] = entry_id
@@ -401,29 +426,39 @@ class LedgerStore:
             answers.append(result)
         return answers
 
-    def _lock_accounts(self, account_ids: Iterable[AccountId]) -> dict[AccountId, _LockedAccount]:
+    def _lock_accounts(self, account_ids: Iterable[AccountId]) -> _LockedAccounts:
         ordered = sorted(account_ids)
-        rows = self._connection.execute(
-            select(
-                accounts.c.id,
-                accounts.c.kind,
-                accounts.c.negative_forbidden,
-                accounts.c.balance_cents,
-                accounts.c.posting_count,
-                accounts.c.last_booked_on,
-            )
-            .where(self._among(accounts.c.id, ordered))
-            .order_by(accounts.c.id)
-            .with_for_update()
-        ).all()
-        locked: dict[AccountId, _LockedAccount] = {}
-        for account_id, kind, negative_forbidden, balance_cents, posting_count, last in rows:
-            account_kind, debit_sign = _KINDS[kind]
-            locked[AccountId(account_id)] = _LockedAccount(
-                account_kind, negative_forbidden, balance_cents, posting_count, last, debit_sign
-            )
+        rows: Sequence[Sequence[Any]]
+        if self._postgresql:
+            # Thousands of rows: the driver's plain tuples, without SQLAlchemy's result rows.
+            rows = self._driver_rows(_LOCK_ACCOUNTS, (_array_literal(ordered),))
+        else:
+            rows = self._connection.execute(
+                select(
+                    accounts.c.id,
+                    accounts.c.kind,
+                    accounts.c.negative_forbidden,
+                    accounts.c.balance_cents,
+                    accounts.c.posting_count,
+                    accounts.c.last_booked_on,
+                )
+                .where(self._among(accounts.c.id, ordered))
+                .order_by(accounts.c.id)
+                .with_for_update()
+            ).all()
+        columns = list(zip(*rows, strict=True)) or [()] * 6
+        ids, kinds, protected, balances, counts, last_dates = columns
+        locked = _LockedAccounts(
+            balance_cents=dict(zip(ids, balances, strict=True)),
+            posting_count=dict(zip(ids, counts, strict=True)),
+            last_booked_on=dict(zip(ids, last_dates, strict=True)),
+            debit_sign=dict(zip(ids, [_DEBIT_SIGNS[kind] for kind in kinds], strict=True)),
+            negative_forbidden={
+                i for i, forbidden in zip(ids, protected, strict=True) if forbidden
+            },
+        )
         for account_id in ordered:
-            if account_id not in locked:
+            if account_id not in locked.balance_cents:
                 raise UnknownAccount(account_id)
         return locked
 
@@ -441,7 +476,7 @@ class LedgerStore:
             known = {row.idempotency_key: (EntryId(row.id), row.content_hash) for row in rows}
         results: list[EntryId | None] = [None] * len(pending)
         to_write: list[tuple[int, _Pending]] = []
-        first_in_batch: dict[str, str] = {}
+        first_in_batch: dict[str, _Pending] = {}
         for index, item in enumerate(pending):
             key = item.entry.idempotency_key
             if key is None:
@@ -449,14 +484,14 @@ class LedgerStore:
                 continue
             if key in known:
                 entry_id, digest = known[key]
-                if digest != item.content_hash:
+                if digest != item.digest():
                     raise IdempotencyConflict(key, entry_id)
                 results[index] = entry_id
             elif key in first_in_batch:
-                if first_in_batch[key] != item.content_hash:
+                if first_in_batch[key].digest() != item.digest():
                     raise IdempotencyConflict(key, None)
             else:
-                first_in_batch[key] = item.content_hash
+                first_in_batch[key] = item
                 to_write.append((index, item))
         return results, to_write
 
@@ -493,16 +528,30 @@ class LedgerStore:
         highest = self._connection.execute(select(func.max(entries.c.id))).scalar() or 0
         return [EntryId(highest + offset) for offset in range(1, count + 1)]
 
-    def _copy(self, table_name: str, columns: tuple[str, ...], lines: list[str]) -> None:
-        """Stream rows, already in ``COPY`` text format, into a PostgreSQL table."""
-        if not lines:
-            return
+    def _driver_rows(self, statement: str, parameters: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """Run a statement on the driver's own cursor (PostgreSQL) and fetch all its rows."""
+        driver_connection = self._connection.connection.driver_connection
+        try:
+            with driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+                cursor.execute(statement, parameters)
+                rows: list[tuple[Any, ...]] = cursor.fetchall()
+                return rows
+        except self._connection.dialect.loaded_dbapi.Error as error:
+            # Wrapped as SQLAlchemy wraps it, so that run_in_transaction can retry a deadlock.
+            raise _wrapped_driver_error(statement, error, self._connection) from error
+
+    def _copy(self, table_name: str, columns: tuple[str, ...], chunks: Iterable[str]) -> None:
+        """Stream rows, made in ``COPY`` text format, into a PostgreSQL table, chunk by chunk.
+
+        The database takes in each chunk while the next one is made: the two processes overlap.
+        """
         cursor = self._connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         statement = f"COPY {table_name} ({', '.join(columns)}) FROM STDIN"
         dbapi_error = self._connection.dialect.loaded_dbapi.Error
         try:
             with cursor.copy(statement) as copy:
-                copy.write("".join(lines))
+                for chunk in chunks:
+                    copy.write(chunk)
         except dbapi_error as error:
             # The driver's own cursor bypasses SQLAlchemy's wrapping of driver errors. Wrap them
             # the same way here, so that run_in_transaction sees (and retries) a deadlock or a
@@ -527,63 +576,95 @@ def _wrapped_driver_error(statement: str, error: Exception, connection: Connecti
     return wrapped
 
 
-def _apply_postings(
-    entry_ids: Sequence[EntryId],
-    items: Sequence[_Pending],
-    locked: dict[AccountId, _LockedAccount],
-    *,
-    copy_text: bool,
-) -> list[Any]:
-    """Apply the entries to the locked account states and return their posting rows.
+def _apply_postings(items: Sequence[_Pending], locked: _LockedAccounts) -> list[int]:
+    """Apply the entries to the locked account states, checking every posting on the way.
 
-    The rows are lines in ``COPY`` text format when ``copy_text`` is set, else tuples in the order
-    of ``_POSTING_COLUMNS``. Raises before returning if any posting would break a rule, so a refused
+    Returns each posting's sequence number and running balance, flat and in order (``seq, balance,
+    seq, balance, ...``). Raises before returning if any posting would break a rule, so a refused
     batch writes nothing. This loop runs once per posting: it is kept free of needless calls.
     """
-    rows: list[Any] = []
-    append = rows.append
+    seqs_and_balances: list[int] = []
+    append = seqs_and_balances.append
     debit = Direction.DEBIT
-    for entry_id, item in zip(entry_ids, items, strict=True):
+    balances = locked.balance_cents
+    counts = locked.posting_count
+    last_dates = locked.last_booked_on
+    debit_signs = locked.debit_sign
+    protected = locked.negative_forbidden
+    for item in items:
         booked_on = item.entry.booked_on
-        booked_on_text = booked_on.isoformat()
         for posting in item.entry.postings:
             account_id = posting.account_id
-            state = locked[account_id]
-            last_booked_on = state.last_booked_on
+            last_booked_on = last_dates[account_id]
             if last_booked_on is not None and booked_on < last_booked_on:
                 raise BookingDateBeforeLastPosting(account_id, booked_on, last_booked_on)
             cents = posting.amount.cents
-            direction = posting.direction
-            if direction is debit:
-                new_balance_cents = state.balance_cents + state.debit_sign * cents
+            balance_cents = balances[account_id]
+            if posting.direction is debit:
+                new_balance_cents = balance_cents + debit_signs[account_id] * cents
             else:
-                new_balance_cents = state.balance_cents - state.debit_sign * cents
-            if new_balance_cents < 0 and state.negative_forbidden:
-                raise AccountOverdrawn(account_id, state.balance_cents, cents)
+                new_balance_cents = balance_cents - debit_signs[account_id] * cents
+            if new_balance_cents < 0 and account_id in protected:
+                raise AccountOverdrawn(account_id, balance_cents, cents)
             if not -AMOUNT_CENTS_MAX <= new_balance_cents <= AMOUNT_CENTS_MAX:
                 Money(new_balance_cents)  # raises: the balance left the ledger's range
-            account_seq = state.posting_count + 1
-            state.balance_cents = new_balance_cents
-            state.posting_count = account_seq
-            state.last_booked_on = booked_on
-            if copy_text:
-                append(
-                    f"{account_id}\t{account_seq}\t{entry_id}\t{direction.value}\t{cents}\t"
-                    f"{new_balance_cents}\t{booked_on_text}\n"
-                )
-            else:
-                append(
-                    (
-                        account_id,
-                        account_seq,
-                        entry_id,
-                        direction.value,
-                        cents,
-                        new_balance_cents,
-                        booked_on,
-                    )
-                )
-    return rows
+            account_seq = counts[account_id] + 1
+            balances[account_id] = new_balance_cents
+            counts[account_id] = account_seq
+            last_dates[account_id] = booked_on
+            append(account_seq)
+            append(new_balance_cents)
+    return seqs_and_balances
+
+
+def _posting_rows(
+    entry_ids: Sequence[EntryId], items: Sequence[_Pending], seqs_and_balances: list[int]
+) -> list[tuple[Any, ...]]:
+    """The posting rows, as tuples in the order of ``_POSTING_COLUMNS``."""
+    after = iter(seqs_and_balances)
+    return [
+        (
+            posting.account_id,
+            next(after),
+            entry_id,
+            posting.direction.value,
+            posting.amount.cents,
+            next(after),
+            item.entry.booked_on,
+        )
+        for entry_id, item in zip(entry_ids, items, strict=True)
+        for posting in item.entry.postings
+    ]
+
+
+#: Posting lines go to the database in chunks of about this many, each sent while the next is made.
+_POSTING_LINES_PER_CHUNK = 3000
+
+
+def _posting_lines(
+    entry_ids: Sequence[EntryId], items: Sequence[_Pending], seqs_and_balances: list[int]
+) -> Iterator[str]:
+    """The posting rows in ``COPY`` text format, in chunks of many lines."""
+    after = iter(seqs_and_balances)
+    debit = Direction.DEBIT
+    lines: list[str] = []
+    append = lines.append
+    for entry_id, item in zip(entry_ids, items, strict=True):
+        # The parts an entry's postings share are formatted once.
+        entry_part = f"\t{entry_id}\t"
+        day_part = f"\t{item.entry.booked_on.isoformat()}\n"
+        for posting in item.entry.postings:
+            side = "D" if posting.direction is debit else "C"
+            account_seq = next(after)
+            append(
+                f"{posting.account_id}\t{account_seq}{entry_part}{side}\t{posting.amount.cents}"
+                f"\t{next(after)}{day_part}"
+            )
+        if len(lines) >= _POSTING_LINES_PER_CHUNK:
+            yield "".join(lines)
+            lines.clear()
+    if lines:
+        yield "".join(lines)
 
 
 def _entry_lines(
@@ -593,7 +674,7 @@ def _entry_lines(
     created_at_text = created_at.isoformat()
     return [
         f"{entry_id}\t{item.entry.booked_on.isoformat()}\t{_copy_field(item.entry.description)}\t"
-        f"{_copy_field(item.entry.idempotency_key)}\t{item.content_hash}\t"
+        f"{_copy_field(item.entry.idempotency_key)}\t{item.digest()}\t"
         f"{_COPY_NULL if item.reverses_entry_id is None else item.reverses_entry_id}\t"
         f"{created_at_text}\n"
         for entry_id, item in zip(entry_ids, items, strict=True)

@@ -225,26 +225,33 @@ def execute_run(
         addresses = uow.runs.creditor_addresses(
             sorted({p.creditor_id for p in planned if p.creditor_id is not None})
         )
-        transfers = [
-            _transfer(payment, addresses.get(payment.creditor_id or 0)) for payment in planned
-        ]
-        # The files are built (and checked against the schema) on a second thread while this one
-        # books the ledger: most of the booking is waiting for the database, and lxml lets go of
-        # the interpreter while it parses and validates. Nothing is stored until both are done.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="payment-files") as builder:
-            building = builder.submit(
-                build_payment_files if transfers else _no_files,
-                Debtor(account.holder, Iban.parse(account.iban), _bic(account.bic)),
+        debtor = Debtor(account.holder, Iban.parse(account.iban), _bic(account.bic))
+
+        def build_files() -> list[PaymentFile]:
+            # A run with nothing due is executed without a file: there is nothing to send.
+            if not planned:
+                return []
+            return build_payment_files(
+                debtor,
                 run.execution_on,
-                transfers,
+                [
+                    _transfer(payment, addresses.get(payment.creditor_id or 0))
+                    for payment in planned
+                ],
                 message_id_prefix=f"ONTZ-R{run_id}",
                 created_at=now,
                 payments_per_file_max=PAYMENTS_PER_FILE_MAX,
             )
+
+        # The transfers and files are made (and each file checked against the schema) on a second
+        # thread while this one books the ledger: most of the booking is waiting for the database,
+        # and lxml lets go of the interpreter while it parses and validates. Nothing is stored
+        # until both are done.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="payment-files") as builder:
+            building = builder.submit(build_files)
             entry_ids = _book_payments(uow, planned, today, progress)
             crash_point("execute:after_ledger")
-            # A run with nothing due is executed without a file: there is nothing to send.
-            files = building.result() if transfers else []
+            files = building.result()
         sent = []
         position = 0
         for file_position, payment_file in enumerate(files, start=1):
@@ -300,10 +307,6 @@ def write_payment_files(uow: UnitOfWork, run_id: int, directory: Path) -> list[P
     return written
 
 
-def _no_files(*_arguments: object, **_keywords: object) -> list[PaymentFile]:
-    return []
-
-
 def _locked(uow: UnitOfWork, run_id: int) -> RunRecord:
     run = uow.runs.get_run(run_id, lock=True)
     if run is None:
@@ -314,7 +317,11 @@ def _locked(uow: UnitOfWork, run_id: int) -> RunRecord:
 def _book_payments(
     uow: UnitOfWork, planned: Sequence[PaymentRecord], today: date, progress: Progress
 ) -> dict[int, EntryId]:
-    accounts = uow.runs.account_ids(sorted({p.household_id for p in planned}))
+    # Only the accounts a payment moves money between: its reserve or leefgeld, and the funds.
+    accounts = uow.runs.account_ids(
+        sorted({p.household_id for p in planned}),
+        [AccountRole.RESERVE.value, AccountRole.LEEFGELD.value, AccountRole.FUNDS.value],
+    )
     entries = []
     for payment in planned:
         if payment.kind is PaymentKind.CREDITOR:
@@ -384,10 +391,7 @@ def _view(uow: UnitOfWork, run: RunRecord) -> RunView:
     totals = _totals(uow.runs.payment_tallies(run.run_id))
     arrears = uow.runs.households_with_open_signals(run.municipality_id, [SignalKind.ARREAR.value])
     in_run = uow.runs.household_ids_of_run(run.run_id)
-    files = tuple(
-        (message_id, count, control_sum)
-        for message_id, count, control_sum, _, _ in uow.runs.payment_files_of(run.run_id)
-    )
+    files = tuple(uow.runs.payment_file_summaries(run.run_id))
     return RunView(run, totals, tuple(sorted(set(arrears) & in_run)), files)
 
 

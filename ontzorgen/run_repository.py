@@ -17,6 +17,7 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    cast,
     func,
     insert,
     select,
@@ -126,26 +127,72 @@ def _run(row: Any) -> RunRecord:
     )
 
 
+#: The columns a ``PaymentRecord`` is made of, in the order of its fields.
+_PAYMENT_COLUMNS = (
+    payments.c.id,
+    payments.c.run_id,
+    payments.c.source_key,
+    payments.c.household_id,
+    payments.c.kind,
+    payments.c.obligation_id,
+    payments.c.creditor_id,
+    payments.c.cost_type,
+    payments.c.due_on,
+    payments.c.amount_cents,
+    payments.c.payee_name,
+    payments.c.payee_iban,
+    payments.c.payee_bic,
+    payments.c.reference_kind,
+    payments.c.reference,
+    payments.c.end_to_end_id,
+    payments.c.status,
+    payments.c.entry_id,
+)
+_PAYMENT_KINDS = {kind.value: kind for kind in PaymentKind}
+_PAYMENT_STATUSES = {status.value: status for status in PaymentStatus}
+
+
 def _payment(row: Any) -> PaymentRecord:
+    """A record from a row of ``_PAYMENT_COLUMNS``; a run reads tens of thousands of them."""
+    (
+        payment_id,
+        run_id,
+        source_key,
+        household_id,
+        kind,
+        obligation_id,
+        creditor_id,
+        cost_type,
+        due_on,
+        amount_cents,
+        payee_name,
+        payee_iban,
+        payee_bic,
+        reference_kind,
+        reference,
+        end_to_end_id,
+        status,
+        entry_id,
+    ) = row
     return PaymentRecord(
-        payment_id=row.id,
-        run_id=row.run_id,
-        source_key=row.source_key,
-        household_id=row.household_id,
-        kind=PaymentKind(row.kind),
-        obligation_id=row.obligation_id,
-        creditor_id=row.creditor_id,
-        cost_type=row.cost_type,
-        due_on=row.due_on,
-        amount=Money(row.amount_cents),
-        payee_name=row.payee_name,
-        payee_iban=row.payee_iban,
-        payee_bic=row.payee_bic,
-        reference_kind=row.reference_kind,
-        reference=row.reference,
-        end_to_end_id=row.end_to_end_id,
-        status=PaymentStatus(row.status),
-        entry_id=None if row.entry_id is None else EntryId(row.entry_id),
+        payment_id,
+        run_id,
+        source_key,
+        household_id,
+        _PAYMENT_KINDS[kind],
+        obligation_id,
+        creditor_id,
+        cost_type,
+        due_on,
+        Money(amount_cents),
+        payee_name,
+        payee_iban,
+        payee_bic,
+        reference_kind,
+        reference,
+        end_to_end_id,
+        _PAYMENT_STATUSES[status],
+        None if entry_id is None else EntryId(entry_id),
     )
 
 
@@ -279,7 +326,10 @@ class RunRepository:
         self, municipality_id: int, due_from: date, due_to: date
     ) -> list[DueCreditorPayment]:
         """Reserved money per obligation and due date, not yet in any run."""
-        reserved = func.sum(allocation_lines.c.reserved_cents).label("reserved_cents")
+        # A whole number of cents: the sum of bigints is numeric in PostgreSQL, made int here.
+        reserved = cast(func.sum(allocation_lines.c.reserved_cents), BigInteger).label(
+            "reserved_cents"
+        )
         rows = self._connection.execute(
             select(
                 obligations.c.household_id,
@@ -320,22 +370,34 @@ class RunRepository:
                 obligations.c.reference,
             )
             .order_by(obligations.c.household_id, allocation_lines.c.obligation_id)
-        ).all()
+        ).tuples()
         return [
             DueCreditorPayment(
-                r.household_id,
-                r.obligation_id,
-                r.creditor_id,
-                r.cost_type,
-                r.due_on,
-                Money(int(r.reserved_cents)),
-                r.name,
-                r.iban,
-                r.bic,
-                r.reference_kind,
-                r.reference,
+                household_id,
+                obligation_id,
+                creditor_id,
+                cost_type,
+                due_on,
+                Money(int(reserved_cents)),
+                name,
+                iban,
+                bic,
+                reference_kind,
+                reference,
             )
-            for r in rows
+            for (
+                household_id,
+                obligation_id,
+                creditor_id,
+                cost_type,
+                due_on,
+                reserved_cents,
+                name,
+                iban,
+                bic,
+                reference_kind,
+                reference,
+            ) in rows
         ]
 
     def due_leefgeld(self, municipality_id: int, pay_from: date, pay_to: date) -> list[DueLeefgeld]:
@@ -358,18 +420,10 @@ class RunRepository:
                 leefgeld_parts.c.pay_on <= pay_to,
             )
             .order_by(leefgeld_parts.c.household_id, leefgeld_parts.c.pay_on)
-        ).all()
+        ).tuples()
         return [
-            DueLeefgeld(
-                r.household_id,
-                r.month,
-                r.position,
-                r.pay_on,
-                Money(r.amount_cents),
-                r.leefgeld_account_holder,
-                r.leefgeld_iban,
-            )
-            for r in rows
+            DueLeefgeld(household_id, month, position, pay_on, Money(cents), holder, iban)
+            for household_id, month, position, pay_on, cents, holder, iban in rows
         ]
 
     def planned_source_keys(self, source_keys: Sequence[str]) -> set[str]:
@@ -399,17 +453,22 @@ class RunRepository:
             found.setdefault(row.household_id, []).append(row.kind)
         return found
 
-    def account_ids(self, household_ids: Sequence[int]) -> dict[tuple[int, str, int], AccountId]:
-        """``(household, role, obligation) -> account`` for the given households."""
+    def account_ids(
+        self, household_ids: Sequence[int], roles: Sequence[str] | None = None
+    ) -> dict[tuple[int, str, int], AccountId]:
+        """``(household, role, obligation) -> account`` for the given households (and roles)."""
         found: dict[tuple[int, str, int], AccountId] = {}
         for chunk in self._chunks(household_ids):
+            query = select(
+                household_accounts.c.household_id,
+                household_accounts.c.role,
+                household_accounts.c.obligation_id,
+                household_accounts.c.account_id,
+            ).where(self._among(household_accounts.c.household_id, chunk))
+            if roles is not None:
+                query = query.where(household_accounts.c.role.in_(list(roles)))
             for household_id, role, obligation_id, account_id in self._connection.execute(
-                select(
-                    household_accounts.c.household_id,
-                    household_accounts.c.role,
-                    household_accounts.c.obligation_id,
-                    household_accounts.c.account_id,
-                ).where(self._among(household_accounts.c.household_id, chunk))
+                query
             ).tuples():
                 found[(household_id, role, obligation_id)] = AccountId(account_id)
         return found
@@ -467,7 +526,7 @@ class RunRepository:
 
     def payments_of(self, run_id: int) -> list[PaymentRecord]:
         rows = self._connection.execute(
-            select(payments).where(payments.c.run_id == run_id).order_by(payments.c.id)
+            select(*_PAYMENT_COLUMNS).where(payments.c.run_id == run_id).order_by(payments.c.id)
         ).all()
         return [_payment(row) for row in rows]
 
@@ -475,14 +534,14 @@ class RunRepository:
         found: dict[str, PaymentRecord] = {}
         for chunk in self._chunks(ids):
             for row in self._connection.execute(
-                select(payments).where(self._among(payments.c.end_to_end_id, chunk))
+                select(*_PAYMENT_COLUMNS).where(self._among(payments.c.end_to_end_id, chunk))
             ):
                 found[row.end_to_end_id] = _payment(row)
         return found
 
     def get_payment(self, payment_id: int) -> PaymentRecord | None:
         row = self._connection.execute(
-            select(payments).where(payments.c.id == payment_id)
+            select(*_PAYMENT_COLUMNS).where(payments.c.id == payment_id)
         ).one_or_none()
         return None if row is None else _payment(row)
 
@@ -570,6 +629,19 @@ class RunRepository:
                 sha256=sha256,
             )
         )
+
+    def payment_file_summaries(self, run_id: int) -> list[tuple[str, int, Money]]:
+        """``(message id, payment count, control sum)`` of a run's files, without their bytes."""
+        rows = self._connection.execute(
+            select(
+                payment_files.c.message_id,
+                payment_files.c.payment_count,
+                payment_files.c.control_sum_cents,
+            )
+            .where(payment_files.c.run_id == run_id)
+            .order_by(payment_files.c.position)
+        ).tuples()
+        return [(message_id, count, Money(cents)) for message_id, count, cents in rows]
 
     def payment_files_of(self, run_id: int) -> list[tuple[str, int, Money, bytes, str]]:
         rows = self._connection.execute(

@@ -354,7 +354,9 @@ def build_payment_files(
     files = []
     for message_id, chunk in zip(message_ids, chunks, strict=True):
         control_sum = Money(sum(transfer.amount.cents for transfer in chunk))
-        xml = _payment_file_xml(
+        xml = _payment_file_text(
+            debtor, debtor_name, execution_on, chunk, message_id, created_stamp, control_sum
+        ) or _payment_file_xml(
             debtor, debtor_name, execution_on, chunk, message_id, created_stamp, control_sum
         )
         validate_payment_file(xml)
@@ -547,3 +549,173 @@ def _append_address(creditor: etree._Element, address: Address) -> None:
         if written:
             _sub(postal_address, tag, written)
     _sub(postal_address, "Ctry", address.country.strip().upper())
+
+
+# -- the same document, written as text -----------------------------------------------------------
+#
+# ``_payment_file_xml`` builds the document as an lxml tree: some 20 elements per transfer, about
+# 30 µs each transfer, which for a national run of 400,000 payments is twelve seconds. The writer
+# below puts out the very same bytes (lxml's indentation, declaration and attribute quoting) from
+# templates, at a tenth of the cost. It only writes texts that need no escaping: every text in the
+# file is an identifier, a number, a date or ``sepa_text`` output, all in the SEPA character set,
+# which holds no character XML escapes. The one text taken as given, the country code, is checked;
+# when it falls outside that set the caller builds the file with lxml instead, so the two can never
+# differ. ``tests/test_bulk.py`` holds the two writers to the same bytes. The schema check that
+# follows is the same for both.
+
+_DOCUMENT_HEAD = (
+    "<?xml version='1.0' encoding='UTF-8'?>\n"
+    f'<Document xmlns="{NAMESPACE}">\n'
+    "  <CstmrCdtTrfInitn>\n"
+    "    <GrpHdr>\n"
+    "      <MsgId>{message_id}</MsgId>\n"
+    "      <CreDtTm>{created_stamp}</CreDtTm>\n"
+    "      <NbOfTxs>{count}</NbOfTxs>\n"
+    "      <CtrlSum>{control_sum}</CtrlSum>\n"
+    "      <InitgPty>\n"
+    "        <Nm>{debtor_name}</Nm>\n"
+    "      </InitgPty>\n"
+    "    </GrpHdr>\n"
+    "    <PmtInf>\n"
+    "      <PmtInfId>{message_id}</PmtInfId>\n"
+    "      <PmtMtd>TRF</PmtMtd>\n"
+    "      <BtchBookg>true</BtchBookg>\n"
+    "      <NbOfTxs>{count}</NbOfTxs>\n"
+    "      <CtrlSum>{control_sum}</CtrlSum>\n"
+    "      <PmtTpInf>\n"
+    "        <SvcLvl>\n"
+    "          <Cd>SEPA</Cd>\n"
+    "        </SvcLvl>\n"
+    "      </PmtTpInf>\n"
+    "      <ReqdExctnDt>\n"
+    "        <Dt>{execution_on}</Dt>\n"
+    "      </ReqdExctnDt>\n"
+    "      <Dbtr>\n"
+    "        <Nm>{debtor_name}</Nm>\n"
+    "      </Dbtr>\n"
+    "      <DbtrAcct>\n"
+    "        <Id>\n"
+    "          <IBAN>{debtor_iban}</IBAN>\n"
+    "        </Id>\n"
+    "      </DbtrAcct>\n"
+    "      <DbtrAgt>\n"
+    "        <FinInstnId>\n"
+    "{debtor_institution}"
+    "        </FinInstnId>\n"
+    "      </DbtrAgt>\n"
+    "      <ChrgBr>SLEV</ChrgBr>\n"
+)
+_DEBTOR_BIC = "          <BICFI>{bic}</BICFI>\n"
+_DEBTOR_WITHOUT_BIC = (
+    f"          <Othr>\n            <Id>{BIC_NOT_PROVIDED}</Id>\n          </Othr>\n"
+)
+_DOCUMENT_TAIL = "    </PmtInf>\n  </CstmrCdtTrfInitn>\n</Document>\n"
+_TRANSFER_HEAD = (
+    "      <CdtTrfTxInf>\n"
+    "        <PmtId>\n"
+    "          <EndToEndId>{end_to_end_id}</EndToEndId>\n"
+    "        </PmtId>\n"
+    "        <Amt>\n"
+    '          <InstdAmt Ccy="EUR">{amount}</InstdAmt>\n'
+    "        </Amt>\n"
+)
+_CREDITOR_BIC = (
+    "        <CdtrAgt>\n"
+    "          <FinInstnId>\n"
+    "            <BICFI>{bic}</BICFI>\n"
+    "          </FinInstnId>\n"
+    "        </CdtrAgt>\n"
+)
+_CREDITOR_NAME = "        <Cdtr>\n          <Nm>{name}</Nm>\n"
+_CREDITOR_ACCOUNT = (
+    "        </Cdtr>\n"
+    "        <CdtrAcct>\n"
+    "          <Id>\n"
+    "            <IBAN>{iban}</IBAN>\n"
+    "          </Id>\n"
+    "        </CdtrAcct>\n"
+    "        <RmtInf>\n"
+)
+_STRUCTURED_REFERENCE = (
+    "          <Strd>\n"
+    "            <CdtrRefInf>\n"
+    "              <Tp>\n"
+    "                <CdOrPrtry>\n"
+    f"                  <Cd>{STRUCTURED_REFERENCE_CODE}</Cd>\n"
+    "                </CdOrPrtry>\n"
+    f"                <Issr>{STRUCTURED_REFERENCE_ISSUER}</Issr>\n"
+    "              </Tp>\n"
+    "              <Ref>{reference}</Ref>\n"
+    "            </CdtrRefInf>\n"
+    "          </Strd>\n"
+)
+_FREE_TEXT_REFERENCE = "          <Ustrd>{text}</Ustrd>\n"
+_TRANSFER_TAIL = "        </RmtInf>\n      </CdtTrfTxInf>\n"
+_ADDRESS_PARTS = (
+    ("StrtNm", STREET_NAME_LENGTH_MAX),
+    ("BldgNb", BUILDING_NUMBER_LENGTH_MAX),
+    ("PstCd", POSTCODE_LENGTH_MAX),
+    ("TwnNm", TOWN_NAME_LENGTH_MAX),
+)
+
+
+def _payment_file_text(
+    debtor: Debtor,
+    debtor_name: str,
+    execution_on: date,
+    transfers: Sequence[CreditTransfer],
+    message_id: str,
+    created_stamp: str,
+    control_sum: Money,
+) -> bytes | None:
+    """``_payment_file_xml``'s bytes, written from templates; None when a text needs escaping."""
+    parts = [
+        _DOCUMENT_HEAD.format(
+            message_id=message_id,
+            created_stamp=created_stamp,
+            count=len(transfers),
+            control_sum=_decimal(control_sum),
+            debtor_name=debtor_name,
+            execution_on=execution_on.isoformat(),
+            debtor_iban=debtor.iban.value,
+            debtor_institution=_DEBTOR_WITHOUT_BIC
+            if debtor.bic is None
+            else _DEBTOR_BIC.format(bic=debtor.bic.value),
+        )
+    ]
+    append = parts.append
+    for transfer in transfers:
+        end_to_end_id = transfer.end_to_end_id
+        creditor_name = sepa_text(transfer.creditor_name, NAME_LENGTH_MAX)
+        if not creditor_name:
+            raise TextNotWritable("creditor name", end_to_end_id)
+        append(_TRANSFER_HEAD.format(end_to_end_id=end_to_end_id, amount=_decimal(transfer.amount)))
+        if transfer.creditor_bic is not None:
+            append(_CREDITOR_BIC.format(bic=transfer.creditor_bic.value))
+        append(_CREDITOR_NAME.format(name=creditor_name))
+        address = transfer.creditor_address
+        if address is not None:
+            country = address.country.strip().upper()
+            if _SEPA_CHARACTERS.fullmatch(country) is None:
+                return None  # a text this writer does not escape: lxml writes the file
+            append("          <PstlAdr>\n")
+            for (tag, length_max), text in zip(
+                _ADDRESS_PARTS,
+                (address.street, address.building_number, address.postcode, address.town),
+                strict=True,
+            ):
+                written = sepa_text(text, length_max)
+                if written:
+                    append(f"            <{tag}>{written}</{tag}>\n")
+            append(f"            <Ctry>{country}</Ctry>\n          </PstlAdr>\n")
+        append(_CREDITOR_ACCOUNT.format(iban=transfer.creditor_iban.value))
+        if isinstance(transfer.reference, Betalingskenmerk):
+            append(_STRUCTURED_REFERENCE.format(reference=transfer.reference.value))
+        else:
+            free_text = sepa_text(transfer.reference.value, FREE_TEXT_LENGTH_MAX)
+            if not free_text:
+                raise TextNotWritable("payment reference", end_to_end_id)
+            append(_FREE_TEXT_REFERENCE.format(text=free_text))
+        append(_TRANSFER_TAIL)
+    append(_DOCUMENT_TAIL)
+    return "".join(parts).encode()

@@ -58,14 +58,20 @@ _POSTGRESQL = [
     """
     CREATE FUNCTION ledger_postings_written() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
+        entry_exists boolean;
+        account_count bigint;
         accounts_kept_current bigint;
     BEGIN
-        IF EXISTS (
-            SELECT 1 FROM (SELECT DISTINCT p.entry_id FROM new_postings p) p
-            CROSS JOIN LATERAL (
-                SELECT 1 FROM ledger_entries e WHERE e.id = p.entry_id LIMIT 1
-            ) e
-        ) THEN
+        -- The postings' entries must not exist yet. Until their rows are written they are
+        -- unsealed: should one never be, the deferred foreign key of ledger_unsealed_entries
+        -- refuses the commit.
+        WITH entry_ids AS MATERIALIZED (SELECT DISTINCT p.entry_id FROM new_postings p),
+        unsealed AS (INSERT INTO ledger_unsealed_entries (entry_id) SELECT entry_id FROM entry_ids)
+        SELECT EXISTS (
+            SELECT 1 FROM entry_ids i
+            CROSS JOIN LATERAL (SELECT 1 FROM ledger_entries e WHERE e.id = i.entry_id LIMIT 1) e
+        ) INTO entry_exists;
+        IF entry_exists THEN
             RAISE EXCEPTION 'postings cannot be added to an existing journal entry'
                 USING ERRCODE = 'check_violation';
         END IF;
@@ -77,24 +83,23 @@ _POSTGRESQL = [
                 p.account_id, p.account_seq, p.balance_after_cents, p.booked_on
             FROM new_postings p
             ORDER BY p.account_id, p.account_seq DESC
+        ),
+        kept_current AS (
+            UPDATE ledger_accounts a
+            SET balance_cents = l.balance_after_cents,
+                posting_count = l.account_seq,
+                last_booked_on = l.booked_on
+            FROM last_postings l
+            WHERE a.id = l.account_id
+              AND a.id = ANY (ARRAY(SELECT l.account_id FROM last_postings l))
+            RETURNING a.id
         )
-        UPDATE ledger_accounts a
-        SET balance_cents = l.balance_after_cents,
-            posting_count = l.account_seq,
-            last_booked_on = l.booked_on
-        FROM last_postings l
-        WHERE a.id = l.account_id
-          AND a.id = ANY (ARRAY(SELECT l.account_id FROM last_postings l));
-        GET DIAGNOSTICS accounts_kept_current = ROW_COUNT;
-        IF accounts_kept_current < (SELECT count(DISTINCT p.account_id) FROM new_postings p) THEN
+        SELECT (SELECT count(*) FROM last_postings), (SELECT count(*) FROM kept_current)
+        INTO account_count, accounts_kept_current;
+        IF accounts_kept_current < account_count THEN
             RAISE EXCEPTION 'a posting refers to an account that does not exist'
                 USING ERRCODE = 'foreign_key_violation';
         END IF;
-        -- Their entries are unsealed until their rows are written; should one never be, the
-        -- deferred foreign key of ledger_unsealed_entries refuses the commit.
-        INSERT INTO ledger_unsealed_entries (entry_id)
-        SELECT DISTINCT p.entry_id FROM new_postings p
-        ON CONFLICT DO NOTHING;
         RETURN NULL;
     END $$
     """,
@@ -176,7 +181,7 @@ _SQLITE = [
     """
     CREATE TRIGGER ledger_postings_await_entry AFTER INSERT ON ledger_postings
     BEGIN
-        INSERT OR IGNORE INTO ledger_unsealed_entries (entry_id) VALUES (NEW.entry_id);
+        INSERT INTO ledger_unsealed_entries (entry_id) VALUES (NEW.entry_id);
     END
     """,
     """
@@ -269,11 +274,11 @@ def upgrade() -> None:
     )
     # The entries that postings of the current transaction wait for: a row comes with the postings
     # and goes with the entry row that seals them. Should the entry row never come, the deferred
-    # foreign key refuses the commit. Empty outside a transaction that is writing postings.
+    # foreign key refuses the commit. Empty outside a transaction that is writing postings, so on
+    # PostgreSQL it need not be written to the WAL (UNLOGGED: after a crash it is empty, as it was).
     op.create_table(
         "ledger_unsealed_entries",
         sa.Column("entry_id", sa.BigInteger, nullable=False),
-        sa.PrimaryKeyConstraint("entry_id", name="pk_ledger_unsealed_entries"),
         sa.ForeignKeyConstraint(
             ["entry_id"],
             ["ledger_entries.id"],
@@ -281,7 +286,9 @@ def upgrade() -> None:
             deferrable=True,
             initially="DEFERRED",
         ),
+        prefixes=["UNLOGGED"] if op.get_bind().dialect.name == "postgresql" else [],
     )
+    op.create_index("ix_ledger_unsealed_entries_entry_id", "ledger_unsealed_entries", ["entry_id"])
     op.create_index("ix_ledger_postings_entry_id", "ledger_postings", ["entry_id"])
     op.create_index(
         "ix_ledger_postings_account_booked",
