@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-BENCH_DATABASE ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+BENCH_DATABASE ?= postgresql+psycopg://postgres@127.0.0.1:5432/ontzorgen_bench
 BENCH_ENTRIES ?= 100000
 
 .PHONY: install run serve test lint typecheck unit bench clean
@@ -36,9 +36,14 @@ typecheck: install
 unit: install
 	$(BIN)/pytest
 
-## make bench: the ledger benchmark on PostgreSQL (BENCH_DATABASE, BENCH_ENTRIES)
+## make bench: the ledger and payment-run benchmarks on PostgreSQL (their own databases)
 bench: install
+	-createdb -h 127.0.0.1 -U postgres ontzorgen_bench 2>/dev/null
+	-createdb -h 127.0.0.1 -U postgres ontzorgen_bench_runs 2>/dev/null
 	$(BIN)/python bench/ledger.py --entries $(BENCH_ENTRIES) --database $(BENCH_DATABASE)
+	$(BIN)/python bench/payment_run.py --households $(BENCH_ENTRIES) \
+		--database postgresql+psycopg://postgres@127.0.0.1:5432/ontzorgen_bench_runs \
+		--output bench/out
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info ontzorgen.db*
