@@ -17,6 +17,7 @@ from ontzorgen.obligations import ObligationId
 from ontzorgen.phases import phase_on
 from ontzorgen.policy import CostType, Policy
 from ontzorgen.repository import Proposal, SignalRecord, StoredAllocation
+from ontzorgen.unit_of_work import UnitOfWork
 from tests.factories import NewcomerHousehold, World
 
 
@@ -82,3 +83,23 @@ def balances(world: World, household: NewcomerHousehold) -> dict[str, Money]:
             "arrears": uow.ledger.balance(accounts.arrears),
             "shortfall": uow.ledger.balance(accounts.shortfall),
         }
+
+
+def household_balances(uow: UnitOfWork, household: NewcomerHousehold) -> dict[str, Money]:
+    """Every account of the household by role; reserves by their Dutch cost type."""
+    accounts = household_accounts(uow.repository, household.household_id)
+    roles = {
+        "funds": accounts.funds,
+        "income": accounts.income,
+        "vakantietoeslag": accounts.vakantietoeslag,
+        "leefgeld": accounts.leefgeld,
+        "arrears": accounts.arrears,
+        "shortfall": accounts.shortfall,
+    }
+    roles.update(
+        {
+            cost_type_of(household, obligation_id).value: account
+            for obligation_id, account in accounts.reserves.items()
+        }
+    )
+    return {role: uow.ledger.balance(account) for role, account in roles.items()}

@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 from ledger.check import check_ledger
 from ledger.money import Money
 from ontzorgen import payment_runs, statements
-from ontzorgen.accounts import household_accounts
 from ontzorgen.policy import CostType
 from ontzorgen.run_repository import PaymentRecord
 from ontzorgen.runs import PaymentStatus
@@ -72,25 +71,10 @@ def books(world: World, household: NewcomerHousehold, run_id: int) -> Books:
     with world.uow() as uow:
         report = check_ledger(uow.connection)
         assert report.passed, report.summary()
-        accounts = household_accounts(uow.repository, household.household_id)
-        roles = {
-            "funds": accounts.funds,
-            "income": accounts.income,
-            "vakantietoeslag": accounts.vakantietoeslag,
-            "leefgeld": accounts.leefgeld,
-            "arrears": accounts.arrears,
-            "shortfall": accounts.shortfall,
-        }
-        roles.update(
-            {
-                reading.cost_type_of(household, obligation_id).value: account
-                for obligation_id, account in accounts.reserves.items()
-            }
-        )
         return Books(
             entry_count=report.entry_count,
             posting_count=report.posting_count,
-            balances={role: uow.ledger.balance(account) for role, account in roles.items()},
+            balances=reading.household_balances(uow, household),
             statuses={p.payment_id: p.status for p in uow.runs.payments_of(run_id)},
             import_count=uow.connection.execute(
                 select(func.count()).select_from(statement_imports)

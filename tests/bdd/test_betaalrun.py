@@ -24,7 +24,6 @@ from ledger.check import check_ledger
 from ledger.model import Direction
 from ledger.money import Money
 from ontzorgen import payment_runs, services
-from ontzorgen.accounts import household_accounts
 from ontzorgen.errors import OntzorgenError
 from ontzorgen.identifiers import FreeTextReference
 from ontzorgen.months import Month
@@ -78,25 +77,10 @@ def books(world: World, household: NewcomerHousehold, run_id: int) -> Books:
     with world.uow() as uow:
         report = check_ledger(uow.connection)
         assert report.passed, report.summary()
-        accounts = household_accounts(uow.repository, household.household_id)
-        roles = {
-            "funds": accounts.funds,
-            "income": accounts.income,
-            "vakantietoeslag": accounts.vakantietoeslag,
-            "leefgeld": accounts.leefgeld,
-            "arrears": accounts.arrears,
-            "shortfall": accounts.shortfall,
-        }
-        roles.update(
-            {
-                reading.cost_type_of(household, obligation_id).value: account
-                for obligation_id, account in accounts.reserves.items()
-            }
-        )
         return Books(
             entry_count=report.entry_count,
             posting_count=report.posting_count,
-            balances={role: uow.ledger.balance(account) for role, account in roles.items()},
+            balances=reading.household_balances(uow, household),
             statuses={p.payment_id: p.status for p in uow.runs.payments_of(run_id)},
             files=tuple(
                 (message_id, count, control_sum, digest)
