@@ -398,3 +398,7 @@ statement_lines = Table(
     PrimaryKeyConstraint("import_id", "position"),
     Index("ix_statement_lines_match_status", "match_status"),
 )
+
+# Access control and the audit log live in their own module; importing it here registers them in
+# the shared metadata for everyone who imports the domain's tables.
+from ontzorgen import access_tables as access_tables  # noqa: E402
