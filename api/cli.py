@@ -15,6 +15,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from api.cli_payments import add_payment_commands
+from api.cli_users import add_user_commands
 from ledger.check import check_ledger
 from ledger.database import make_engine
 from ontzorgen import database
@@ -130,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the scheduled jobs in the foreground (one process leads, others stand by)",
     ).set_defaults(handler=_scheduler)
     add_payment_commands(commands, _iso_date)
+    add_user_commands(commands)
     return parser
 
 

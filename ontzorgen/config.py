@@ -16,6 +16,15 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"
+    #: The municipality's OpenID Connect provider (e.g. ``https://login.example.nl/realms/gemeente``).
+    #: Unset: only local accounts and their tokens. Its users still need a local account with
+    #: ``oidc_subject`` set, which holds their role and scope.
+    oidc_issuer: str | None = None
+    oidc_audience: str = "ontzorgen"
+    #: Where the provider publishes its keys; default: Keycloak's path under the issuer.
+    oidc_jwks_url: str | None = None
+    #: Send the session cookie only over HTTPS. Off for the embedded ``make run`` on localhost.
+    secure_cookies: bool = False
 
 
 def load_settings() -> Settings:

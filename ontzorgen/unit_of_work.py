@@ -14,6 +14,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from ledger.store import LedgerStore
+from ontzorgen.access_repository import AccessRepository
 from ontzorgen.repository import Repository
 from ontzorgen.run_repository import RunRepository
 
@@ -27,6 +28,7 @@ class UnitOfWork:
     ledger: LedgerStore
     repository: Repository
     runs: RunRepository
+    access: AccessRepository
 
     def __init__(self, engine: Engine, now: Callable[[], datetime] = utc_now) -> None:
         self._engine = engine
@@ -39,6 +41,7 @@ class UnitOfWork:
         self.ledger = LedgerStore(self.connection, self._now)
         self.repository = Repository(self.connection, self._now)
         self.runs = RunRepository(self.connection, self._now)
+        self.access = AccessRepository(self.connection, self._now)
         return self
 
     def commit(self) -> None:

@@ -6,9 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
+from ontzorgen import users
 from tests.databases import Backend, migrated_sqlite_template, private_postgres_database
+
+# argon2 at production strength takes about 0.3 s a hash on this machine; the tests make hundreds.
+users.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture(scope="session")

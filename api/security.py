@@ -1,0 +1,205 @@
+"""Who is asking, and may they: authentication and authorization for every route.
+
+Authentication, in this order:
+- ``Authorization: Bearer ontz_<id>_<secret>``: a local API token (``ontzorgen users add``);
+- ``Authorization: Bearer <JWT>``: when ``ONTZORGEN_OIDC_ISSUER`` is set, an access token of the
+  municipality's OpenID Connect provider, whose ``sub`` belongs to a local user (roles stay here);
+- the ``ontzorgen_session`` cookie of the pages. A request that changes something with a session
+  cookie must carry the session's CSRF token (``X-CSRF-Token`` header or ``csrfToken`` form field).
+
+Authorization: each route declares one permission and the kind of thing its path names
+(``require(Permission.X, "household")``). The thing's scope is looked up and
+``ontzorgen.access.allowed`` decides. Missing credentials give 401, a refusal 403, an unknown id
+404; the route itself never runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, HTTPException, Request
+
+from api.dependencies import UowFactoryDep
+from api.oidc import OidcVerifier
+from ontzorgen.access import PERMISSIONS, REGION, Permission, Principal, Role, Scope, allowed
+from ontzorgen.households import UnknownKredietbank, UnknownMunicipality
+from ontzorgen.unit_of_work import UnitOfWork
+from ontzorgen.users import (
+    TOKEN_PREFIX,
+    NotAuthenticated,
+    Session,
+    authenticate_session,
+    authenticate_token,
+    csrf_matches,
+    principal_for_subject,
+)
+
+SESSION_COOKIE = "ontzorgen_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrfToken"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+ScopeKind = Literal[
+    "region", "municipality", "kredietbank", "household", "run", "signal", "statement-import"
+]
+
+
+def _unauthenticated(detail: str) -> HTTPException:
+    return HTTPException(401, detail, headers={"WWW-Authenticate": 'Bearer realm="ontzorgen"'})
+
+
+def now_utc(request: Request) -> datetime:
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock().astimezone(UTC)
+
+
+async def _csrf_offered(request: Request) -> str | None:
+    offered = request.headers.get(CSRF_HEADER)
+    if offered is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        value = (await request.form()).get(CSRF_FIELD)
+        offered = value if isinstance(value, str) else None
+    return offered
+
+
+async def current_session(request: Request, uow: UowFactoryDep) -> Session | None:
+    """The page session of the cookie, if any and still valid."""
+    secret = request.cookies.get(SESSION_COOKIE)
+    if not secret:
+        return None
+    try:
+        return authenticate_session(uow(), secret, now=now_utc(request))
+    except NotAuthenticated:
+        return None
+
+
+async def authenticate(request: Request, uow: UowFactoryDep) -> Principal:
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    header = request.headers.get("authorization")
+    now = now_utc(request)
+    if header is not None:
+        scheme, _, credentials = header.partition(" ")
+        if scheme.lower() != "bearer" or not credentials:
+            raise _unauthenticated("Send 'Authorization: Bearer <token>'.")
+        try:
+            if credentials.startswith(f"{TOKEN_PREFIX}_"):
+                principal = authenticate_token(uow(), credentials, now=now)
+            else:
+                verifier: OidcVerifier | None = request.app.state.oidc
+                if verifier is None:
+                    raise NotAuthenticated("The bearer token is not an ontzorgen API token.")
+                principal = principal_for_subject(uow(), verifier.subject(credentials))
+        except NotAuthenticated as refused:
+            raise _unauthenticated(str(refused)) from None
+    else:
+        session = await current_session(request, uow)
+        if session is None:
+            raise _unauthenticated("Log in, or send a bearer token.")
+        if request.method not in SAFE_METHODS and not csrf_matches(
+            session, await _csrf_offered(request)
+        ):
+            raise HTTPException(403, "The form has expired or came from elsewhere. Try again.")
+        principal = session.principal
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+
+
+@dataclass(frozen=True, slots=True)
+class Granted:
+    """What the route gets: who asks, and the scope of the thing they asked about."""
+
+    principal: Principal
+    scope: Scope
+
+
+def _not_found(kind: str, identifier: int) -> HTTPException:
+    return HTTPException(404, f"There is no {kind} with id {identifier}.")
+
+
+def _scope(uow: UnitOfWork, kind: ScopeKind, request: Request) -> Scope:
+    """Look up where the thing named in the path belongs."""
+    if kind == "region":
+        return REGION
+    name = {
+        "municipality": "municipality_id",
+        "kredietbank": "kredietbank_id",
+        "household": "household_id",
+        "run": "run_id",
+        "signal": "signal_id",
+        "statement-import": "import_id",
+    }[kind]
+    raw = request.path_params.get(name, "")
+    if not str(raw).isdigit() or len(str(raw)) > 18:
+        raise HTTPException(404, f"There is no {kind} with id {raw!r}.")
+    identifier = int(raw)
+    with uow:
+        access = uow.access
+        if kind == "household" or kind == "signal":
+            household_id = (
+                identifier if kind == "household" else access.signal_household(identifier)
+            )
+            found = None if household_id is None else access.household_scope(household_id)
+            if household_id is None or found is None:
+                raise _not_found(kind, identifier)
+            return Scope.of_household(household_id, found[0], found[1])
+        if kind == "municipality":
+            try:
+                uow.repository.get_municipality(identifier)
+            except UnknownMunicipality:
+                raise _not_found(kind, identifier) from None
+            return Scope.of_municipality(identifier, access.kredietbanken_serving(identifier))
+        if kind == "run":
+            municipality_id = access.run_municipality(identifier)
+            if municipality_id is None:
+                raise _not_found(kind, identifier)
+            return Scope.of_municipality(
+                municipality_id, access.kredietbanken_serving(municipality_id)
+            )
+        if kind == "kredietbank":
+            try:
+                uow.repository.get_kredietbank(identifier)
+            except UnknownKredietbank:
+                raise _not_found(kind, identifier) from None
+            return Scope.of_kredietbank(identifier, access.municipalities_served_by(identifier))
+        municipality_ids = access.import_municipalities(identifier)
+        if municipality_ids is None:
+            raise _not_found(kind, identifier)
+        return Scope(municipality_ids=municipality_ids)
+
+
+class Access:
+    """A route's dependency: ``granted: Annotated[Granted, Depends(Access(P.READ_HOUSEHOLD,
+    "household"))]``. Registered on the route so the authorization matrix test can read it."""
+
+    def __init__(self, permission: Permission, kind: ScopeKind) -> None:
+        self.permission = permission
+        self.kind = kind
+
+    async def __call__(
+        self, request: Request, uow: UowFactoryDep, principal: CurrentPrincipal
+    ) -> Granted:
+        if principal.role not in PERMISSIONS[self.permission]:
+            raise HTTPException(403, f"A user with role {principal.role} may not do this.")
+        scope = _scope(uow(), self.kind, request)
+        request.state.scope = scope
+        if not allowed(principal, self.permission, scope):
+            raise HTTPException(403, "This is outside your municipality, caseload or household.")
+        return Granted(principal, scope)
+
+
+def require(permission: Permission, kind: ScopeKind) -> Any:
+    """``Depends`` for a route: the permission it needs, over the thing its path names."""
+    return Depends(Access(permission, kind))
+
+
+def is_newcomer(principal: Principal) -> bool:
+    return principal.role is Role.NEWCOMER
