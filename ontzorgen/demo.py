@@ -33,7 +33,8 @@ from sqlalchemy import Engine
 
 from ledger.check import check_ledger
 from ledger.money import Money
-from ontzorgen import payment_runs, services
+from ontzorgen import payment_runs, services, users
+from ontzorgen.access import Role
 from ontzorgen.arrangement import Decision, LegalBasis
 from ontzorgen.households import Address, CreditorKind, Language, Member, MemberRole
 from ontzorgen.identifiers import Betalingskenmerk, Bsn, FreeTextReference
@@ -46,6 +47,27 @@ from ontzorgen.signals import URGENCY, SignalKind
 from ontzorgen.unit_of_work import UnitOfWork
 
 DEMO_MUNICIPALITY_CODE = "0599"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoLogin:
+    name: str
+    password: str
+    role: Role
+    what: str
+
+
+#: One local account per role, on the demo data only: the passwords are public, so never seed the
+#: demo into a database with real people in it.
+DEMO_LOGINS = (
+    DemoLogin("inkomen", "demo-inkomen-2026", Role.INCOME_OFFICER, "Werk & Inkomen, Rotterdam"),
+    DemoLogin(
+        "inkomen2", "demo-inkomen2-2026", Role.INCOME_OFFICER, "a second officer (four-eyes)"
+    ),
+    DemoLogin("coach", "demo-coach-2026", Role.COACH, "budget coach, Kredietbank Rijnmond"),
+    DemoLogin("nieuwkomer", "demo-nieuwkomer-2026", Role.NEWCOMER, "an Arabic-speaking newcomer"),
+    DemoLogin("accountant", "demo-accountant-2026", Role.AUDITOR, "auditor, Rotterdam"),
+)
 KREDIETBANK_NAME = "Kredietbank Rijnmond"
 COACH = "s.dekker@kredietbankrijnmond.nl"
 
@@ -550,6 +572,13 @@ class DemoSummary:
         lines.extend(f"  {kind}: {count}" for kind, count in self.open_signals_per_kind)
         verdict = "passed" if self.ledger_check_passed else "FAILED"
         lines.append(f"Ledger: {self.ledger_entry_count} entries; ledger check {verdict}.")
+        lines.append(
+            "Demo logins (name / password; `ontzorgen users token NAME` gives an API token):"
+        )
+        lines.extend(
+            f"  {login.role:<15} {login.name:<11} {login.password:<22} {login.what}"
+            for login in DEMO_LOGINS
+        )
         return "\n".join(lines)
 
 
@@ -595,7 +624,31 @@ def seed_demo(engine: Engine, today: date) -> DemoSummary:
     for number, plan in enumerate(HOUSEHOLDS, start=1):
         _Story(world, plan, number, today, norms).seed()
     services.raise_time_signals(UnitOfWork(engine), today=today)
+    _seed_logins(engine, world)
     return _summary(engine, today, seeded=True)
+
+
+def _seed_logins(engine: Engine, world: _World) -> None:
+    rotterdam = world.municipality_ids[DEMO_MUNICIPALITY_CODE]
+    with UnitOfWork(engine) as uow:
+        newcomer = next(
+            household_id
+            for household_id in uow.repository.household_ids()
+            if (household := uow.repository.get_household(household_id)).language is Language.ARABIC
+            and household.municipality_id == rotterdam
+        )
+    for login in DEMO_LOGINS:
+        users.add_user(
+            UnitOfWork(engine),
+            login.name,
+            login.role,
+            password=login.password,
+            municipality_id=(
+                rotterdam if login.role in (Role.INCOME_OFFICER, Role.AUDITOR) else None
+            ),
+            kredietbank_id=world.kredietbank_id if login.role is Role.COACH else None,
+            household_id=newcomer if login.role is Role.NEWCOMER else None,
+        )
 
 
 def _demo_bsn(serial: int) -> Bsn:

@@ -86,3 +86,28 @@ def test_the_demo_command_seeds_once_and_prints_counts_but_never_a_bsn(
     assert row_counts(engine) == counts
     # The second run describes the same database: the same phases, signals and entries.
     assert again.splitlines()[1:] == out.splitlines()[1:-1]
+
+
+def test_the_demo_has_a_login_for_every_role_whose_password_works(engine: Engine) -> None:
+    from datetime import UTC, datetime
+
+    from ontzorgen import users
+    from ontzorgen.access import Role
+    from ontzorgen.demo import DEMO_LOGINS
+
+    seed_demo(engine, TODAY)
+    now = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    roles = set()
+    for login in DEMO_LOGINS:
+        session = users.login(
+            UnitOfWork(engine), login.name, login.password, remote_address="test", now=now
+        )
+        assert session.principal.role is login.role
+        roles.add(login.role)
+    assert roles == set(Role)
+    newcomer = next(login for login in DEMO_LOGINS if login.role is Role.NEWCOMER)
+    with UnitOfWork(engine) as uow:
+        principal = uow.access.user_by_name(newcomer.name)
+        assert principal is not None and principal.principal.household_id is not None
+        household = uow.repository.get_household(principal.principal.household_id)
+    assert household.language.value == "ar"
