@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 
 from api.problems import problem
 from ledger import errors as ledger_errors
@@ -87,6 +88,13 @@ async def _refused(_request: Request, error: Exception) -> JSONResponse:
     return response
 
 
+async def _unstorable(_request: Request, _error: Exception) -> JSONResponse:
+    # A value that passed validation but that the database cannot hold (a NUL character in a
+    # query parameter, say): the transaction was rolled back, so nothing was written.
+    return problem(400, "The request holds a value that cannot be stored, such as a NUL character.")
+
+
 def install_refusal_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OntzorgenError, _refused)
     app.add_exception_handler(ledger_errors.LedgerError, _refused)
+    app.add_exception_handler(DataError, _unstorable)

@@ -4,10 +4,10 @@ pages with ``next``/``prev`` links (no totals: collections can be large).
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from ledger.money import Money
@@ -46,10 +46,25 @@ def money(text: str) -> Money:
     return Money.parse(text)
 
 
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text must not contain a NUL character")
+    if isinstance(value, list | tuple):
+        for item in value:
+            _without_nul(item)
+    return value
+
+
 class Schema(BaseModel):
-    """Base of every request and response body: lowerCamelCase on the wire."""
+    """Base of every request and response body: lowerCamelCase on the wire; no text with a NUL
+    character (no database stores it, and no person typed it)."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        return _without_nul(value)
 
 
 class Links(Schema):
