@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import allocations, health, households, me, milestones, phases, signals
+from api.routes import (
+    allocations,
+    health,
+    households,
+    me,
+    milestones,
+    payment_runs,
+    phases,
+    signals,
+    statement_imports,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -14,4 +24,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     milestones.router,
     phases.router,
     signals.router,
+    payment_runs.router,
+    statement_imports.router,
 )
