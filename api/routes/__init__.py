@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from api.routes import (
     allocations,
     arrangements,
+    audit_log,
     creditors,
     health,
     households,
@@ -17,6 +18,7 @@ from api.routes import (
     obligations,
     payment_runs,
     phases,
+    reports,
     signals,
     statement_imports,
 )
@@ -36,4 +38,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     signals.router,
     payment_runs.router,
     statement_imports.router,
+    reports.router,
+    audit_log.router,
 )
