@@ -503,22 +503,19 @@ class Repository:
     def add_income(self, **values: Any) -> None:
         self._insert(incomes, **values)
 
-    def income_exists(
+    def recorded_income(
         self, household_id: int, month: Month, kind: str, source_reference: str
-    ) -> bool:
-        return (
-            self._connection.execute(
-                select(func.count())
-                .select_from(incomes)
-                .where(
-                    incomes.c.household_id == household_id,
-                    incomes.c.month == str(month),
-                    incomes.c.kind == kind,
-                    incomes.c.source_reference == source_reference,
-                )
-            ).scalar_one()
-            > 0
-        )
+    ) -> tuple[Money, date] | None:
+        """The full-month amount and receipt date already recorded for this income, if any."""
+        row = self._connection.execute(
+            select(incomes.c.full_month_cents, incomes.c.received_on).where(
+                incomes.c.household_id == household_id,
+                incomes.c.month == str(month),
+                incomes.c.kind == kind,
+                incomes.c.source_reference == source_reference,
+            )
+        ).first()
+        return None if row is None else (Money(row.full_month_cents), row.received_on)
 
     def income_months(self, household_id: int, kind: str) -> set[Month]:
         rows = self._connection.execute(

@@ -131,6 +131,20 @@ class AmountAlreadySetForDate(OntzorgenError):
         self.recorded, self.asked = recorded, asked
 
 
+class IncomeAlreadyRecorded(OntzorgenError):
+    """This month's income of this kind and reference was recorded before, with other figures."""
+
+    def __init__(
+        self, household_id: int, month: Month, kind: str, amount: Money, received_on: date
+    ) -> None:
+        super().__init__(
+            f"The {kind} of {month} for household {household_id} was recorded already: "
+            f"{amount} received on {received_on}. A correction is a new income with its own "
+            "reference, not a second recording of this one."
+        )
+        self.household_id, self.month, self.kind = household_id, month, kind
+
+
 class NothingToBook(OntzorgenError):
     """The prorated income is less than one cent."""
 
@@ -563,7 +577,10 @@ def _record_income(
         result = RecordedIncome(
             household_id, month, kind, split.gross, split.vakantietoeslag, replayed=False
         )
-        if uow.repository.income_exists(household_id, month, kind.value, source_reference):
+        recorded = uow.repository.recorded_income(household_id, month, kind.value, source_reference)
+        if recorded is not None:
+            if recorded != (full_month_amount, received_on):
+                raise IncomeAlreadyRecorded(household_id, month, kind.value, *recorded)
             return replace(result, replayed=True)
         accounts = household_ledger.household_accounts(uow.repository, household_id)
         postings = [
