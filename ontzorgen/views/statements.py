@@ -1,0 +1,600 @@
+"""The rows behind a household's monthly statement (maandoverzicht), in six queries.
+
+Every query is an index lookup or an index range scan bounded by the month asked for (or by
+today, for what comes next), so a statement costs the same after one month of history as after
+sixty:
+1. ``header_of``: the household, its municipality's policy, its kredietbank, the month's
+   allocation and the phase in force today (primary keys, ``ix_phase_changes_household_id``);
+2. ``accounts_of``: the household's ledger accounts with the balance at the start of the month
+   (one probe of ``ix_ledger_postings_account_booked`` each) and the month's postings (a range
+   scan of the same index per account);
+3. ``dues_of``: the month's allocation lines and leefgeld parts, and those due after today
+   (primary-key ranges of ``allocation_lines`` and ``leefgeld_parts`` from today's month on;
+   for quarterly and yearly bills, a probe per such obligation over the twelve months before);
+4. ``incomes_of``: the income for the month or divided in it (two index lookups on ``incomes``);
+5. ``payments_of``: the payments due in the month's date range or after today
+   (``ix_payments_household_id_due_on``);
+6. ``progress_of``: the milestones recorded and the last few allocations' arrears (unique index
+   on ``milestones``, primary key of ``allocations``).
+Read-only: nothing here writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Date,
+    String,
+    and_,
+    cast,
+    literal,
+    null,
+    select,
+    union_all,
+)
+
+from ledger.schema import accounts as ledger_accounts
+from ledger.schema import entries as ledger_entries
+from ledger.schema import postings as ledger_postings
+from ontzorgen.arrangement import Arrangement, Decision, LegalBasis
+from ontzorgen.months import Month
+from ontzorgen.obligations import Frequency
+from ontzorgen.tables import (
+    allocation_lines,
+    allocations,
+    arrangements,
+    creditors,
+    household_accounts,
+    households,
+    incomes,
+    kredietbanken,
+    leefgeld_parts,
+    milestones,
+    municipalities,
+    obligations,
+    payment_runs,
+    payments,
+    phase_changes,
+)
+
+#: Allocation lines due after today can stand in months up to this many months back: a yearly
+#: bill is reserved over the twelve months up to and including its due month.
+RESERVATION_MONTHS_MAX = 12
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderRow:
+    household_id: int
+    household_name: str
+    language: str
+    leefgeld_account_holder: str
+    municipality_id: int
+    policy_json: str
+    kredietbank_id: int | None
+    kredietbank_name: str | None
+    current_phase: int | None
+    arrangement: Arrangement | None  # when one was recorded
+    allocation: AllocationRow | None  # when the month was divided
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationRow:
+    month: str
+    phase: int
+    income_cents: int
+    minimum_leefgeld_cents: int
+    reserved_cents: int
+    arrears_cents: int
+    leefgeld_cents: int
+    vakantietoeslag_paid_cents: int
+    allocated_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class PostingRow:
+    account_seq: int
+    booked_on: date
+    direction: str  # "D" or "C"
+    amount_cents: int
+    balance_after_cents: int
+    entry_id: int
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    account_id: int
+    role: str
+    obligation_id: int
+    kind: str  # the ledger account kind: asset or liability
+    name: str
+    balance_cents: int  # now
+    opening_cents: int  # at the end of the day before the month
+    cost_type: str | None
+    creditor_name: str | None
+    postings: tuple[PostingRow, ...]  # booked in the month, in order
+
+
+@dataclass(frozen=True, slots=True)
+class DueRow:
+    """An allocation line (``kind`` "obligation") or a leefgeld part (``kind`` "leefgeld")."""
+
+    kind: str
+    month: str
+    key: int  # the obligation id, or the leefgeld part's position
+    cost_type: str | None
+    creditor_name: str | None
+    need_cents: int
+    amount_cents: int  # reserved, or the part's amount
+    arrear_cents: int
+    on: date | None  # due date, or the day the part is paid
+
+
+@dataclass(frozen=True, slots=True)
+class IncomeRow:
+    income_id: int
+    month: str
+    kind: str
+    received_on: date
+    gross_cents: int
+    vakantietoeslag_cents: int
+    allocated_month: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRow:
+    payment_id: int
+    source_key: str
+    kind: str
+    due_on: date
+    amount_cents: int
+    status: str
+    return_reason: str | None
+    payee_name: str
+    execution_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressRows:
+    milestones: tuple[tuple[str, date], ...]  # code, achieved on
+    recent_arrears: tuple[tuple[str, int], ...]  # month, arrears cents; newest first
+
+
+def header_of(
+    connection: Connection, household_id: int, month: Month, today: date
+) -> HeaderRow | None:
+    phase_now = (
+        select(phase_changes.c.to_phase)
+        .where(
+            phase_changes.c.household_id == households.c.id,
+            phase_changes.c.effective_on <= today,
+        )
+        .order_by(phase_changes.c.effective_on.desc(), phase_changes.c.decided_on.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    allocation_columns = [column.label(f"allocation_{column.name}") for column in allocations.c]
+    arrangement_columns = [column.label(f"arrangement_{column.name}") for column in arrangements.c]
+    row = connection.execute(
+        select(
+            households.c.id,
+            households.c.name,
+            households.c.language,
+            households.c.leefgeld_account_holder,
+            households.c.municipality_id,
+            municipalities.c.policy,
+            households.c.kredietbank_id,
+            kredietbanken.c.name.label("kredietbank_name"),
+            phase_now.label("current_phase"),
+            *allocation_columns,
+            *arrangement_columns,
+        )
+        .select_from(
+            households.join(municipalities, municipalities.c.id == households.c.municipality_id)
+            .outerjoin(kredietbanken, kredietbanken.c.id == households.c.kredietbank_id)
+            .outerjoin(arrangements, arrangements.c.household_id == households.c.id)
+            .outerjoin(
+                allocations,
+                and_(
+                    allocations.c.household_id == households.c.id,
+                    allocations.c.month == str(month),
+                ),
+            )
+        )
+        .where(households.c.id == household_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    mapping = row._mapping
+    allocation = (
+        None
+        if mapping["allocation_month"] is None
+        else AllocationRow(
+            **{name: mapping[f"allocation_{name}"] for name in AllocationRow.__slots__}
+        )
+    )
+    arrangement = (
+        None
+        if mapping["arrangement_household_id"] is None
+        else Arrangement(
+            household_id=household_id,
+            legal_basis=LegalBasis(mapping["arrangement_legal_basis"]),
+            bijstand_start_on=mapping["arrangement_bijstand_start_on"],
+            machtiging_signed_on=mapping["arrangement_machtiging_signed_on"],
+            decision=Decision(
+                mapping["arrangement_decided_on"],
+                mapping["arrangement_decided_by"],
+                mapping["arrangement_decision_reference"],
+            ),
+            pip_end_on=mapping["arrangement_pip_end_on"],
+            bijstand_end_on=mapping["arrangement_bijstand_end_on"],
+            ended_on=mapping["arrangement_ended_on"],
+        )
+    )
+    return HeaderRow(
+        household_id=row.id,
+        household_name=row.name,
+        language=row.language,
+        leefgeld_account_holder=row.leefgeld_account_holder,
+        municipality_id=row.municipality_id,
+        policy_json=row.policy,
+        kredietbank_id=row.kredietbank_id,
+        kredietbank_name=row.kredietbank_name,
+        current_phase=row.current_phase,
+        arrangement=arrangement,
+        allocation=allocation,
+    )
+
+
+def accounts_of(connection: Connection, household_id: int, month: Month) -> list[AccountRow]:
+    # The balance at the end of the day before the month: the running balance of the last
+    # posting before it, one probe of the index (account_id, booked_on, account_seq).
+    earlier = ledger_postings.alias("earlier")
+    opening = (
+        select(earlier.c.balance_after_cents)
+        .where(
+            earlier.c.account_id == household_accounts.c.account_id,
+            earlier.c.booked_on < month.first_day,
+        )
+        .order_by(earlier.c.booked_on.desc(), earlier.c.account_seq.desc())
+        .limit(1)
+        .correlate(household_accounts)
+        .scalar_subquery()
+    )
+    in_month = and_(
+        ledger_postings.c.account_id == household_accounts.c.account_id,
+        ledger_postings.c.booked_on >= month.first_day,
+        ledger_postings.c.booked_on <= month.last_day,
+    )
+    rows = connection.execute(
+        select(
+            household_accounts.c.account_id,
+            household_accounts.c.role,
+            household_accounts.c.obligation_id,
+            ledger_accounts.c.kind,
+            ledger_accounts.c.name,
+            ledger_accounts.c.balance_cents,
+            opening.label("opening_cents"),
+            obligations.c.cost_type,
+            creditors.c.name.label("creditor_name"),
+            ledger_postings.c.account_seq,
+            ledger_postings.c.booked_on,
+            ledger_postings.c.direction,
+            ledger_postings.c.amount_cents,
+            ledger_postings.c.balance_after_cents,
+            ledger_postings.c.entry_id,
+            ledger_entries.c.description,
+        )
+        .select_from(
+            household_accounts.join(
+                ledger_accounts, ledger_accounts.c.id == household_accounts.c.account_id
+            )
+            .outerjoin(obligations, obligations.c.id == household_accounts.c.obligation_id)
+            .outerjoin(creditors, creditors.c.id == obligations.c.creditor_id)
+            .outerjoin(ledger_postings, in_month)
+            .outerjoin(ledger_entries, ledger_entries.c.id == ledger_postings.c.entry_id)
+        )
+        .where(household_accounts.c.household_id == household_id)
+        .order_by(household_accounts.c.account_id, ledger_postings.c.account_seq)
+    ).all()
+    found: dict[int, AccountRow] = {}
+    postings: dict[int, list[PostingRow]] = {}
+    for row in rows:
+        if row.account_id not in found:
+            found[row.account_id] = AccountRow(
+                account_id=row.account_id,
+                role=row.role,
+                obligation_id=row.obligation_id,
+                kind=row.kind,
+                name=row.name,
+                balance_cents=row.balance_cents,
+                opening_cents=row.opening_cents or 0,
+                cost_type=row.cost_type,
+                creditor_name=row.creditor_name,
+                postings=(),
+            )
+            postings[row.account_id] = []
+        if row.account_seq is not None:
+            postings[row.account_id].append(
+                PostingRow(
+                    account_seq=row.account_seq,
+                    booked_on=row.booked_on,
+                    direction=row.direction,
+                    amount_cents=row.amount_cents,
+                    balance_after_cents=row.balance_after_cents,
+                    entry_id=row.entry_id,
+                    description=row.description,
+                )
+            )
+    return [
+        AccountRow(**{**_fields(account), "postings": tuple(postings[account_id])})
+        for account_id, account in found.items()
+    ]
+
+
+def _fields(account: AccountRow) -> dict[str, Any]:
+    return {name: getattr(account, name) for name in AccountRow.__slots__}
+
+
+def dues_of(connection: Connection, household_id: int, month: Month, today: date) -> list[DueRow]:
+    """The month's allocation lines and leefgeld parts, and every one due after ``today``.
+
+    A line or part can be in both sets; it is returned once.
+    """
+
+    def lines(*conditions: Any) -> Any:
+        return (
+            select(
+                literal("obligation", String).label("kind"),
+                allocation_lines.c.month,
+                allocation_lines.c.obligation_id.label("key"),
+                allocation_lines.c.cost_type,
+                creditors.c.name.label("creditor_name"),
+                allocation_lines.c.need_cents,
+                allocation_lines.c.reserved_cents.label("amount_cents"),
+                allocation_lines.c.arrear_cents,
+                allocation_lines.c.due_on.label("on"),
+            )
+            .select_from(
+                allocation_lines.join(
+                    obligations, obligations.c.id == allocation_lines.c.obligation_id
+                ).join(creditors, creditors.c.id == obligations.c.creditor_id)
+            )
+            .where(allocation_lines.c.household_id == household_id, *conditions)
+        )
+
+    def parts(*conditions: Any) -> Any:
+        return select(
+            literal("leefgeld", String).label("kind"),
+            leefgeld_parts.c.month,
+            cast(leefgeld_parts.c.position, BigInteger).label("key"),
+            cast(null(), String).label("cost_type"),
+            cast(null(), String).label("creditor_name"),
+            leefgeld_parts.c.amount_cents.label("need_cents"),
+            leefgeld_parts.c.amount_cents,
+            cast(literal(0), BigInteger).label("arrear_cents"),
+            leefgeld_parts.c.pay_on.label("on"),
+        ).where(leefgeld_parts.c.household_id == household_id, *conditions)
+
+    this_month = Month.of(today)
+    still_due = (allocation_lines.c.due_on > today, allocation_lines.c.reserved_cents > 0)
+    query = union_all(
+        lines(allocation_lines.c.month == str(month)),
+        # A monthly bill is reserved in its due month, so what is due after today stands in
+        # this month or later: a short range whatever the history.
+        lines(allocation_lines.c.month >= str(this_month), *still_due),
+        # A quarterly or yearly bill is reserved over the months before its due month too.
+        # Starting from the household's few such obligations keeps this an index probe per
+        # obligation (and nothing at all for a household with monthly bills only).
+        lines(
+            obligations.c.household_id == household_id,
+            obligations.c.frequency != Frequency.MONTHLY.value,
+            allocation_lines.c.month >= str(this_month.plus(1 - RESERVATION_MONTHS_MAX)),
+            allocation_lines.c.month < str(this_month),
+            *still_due,
+        ),
+        parts(leefgeld_parts.c.month == str(month)),
+        # A part is paid within its own month, so later parts stand in this month or after.
+        parts(leefgeld_parts.c.month >= str(this_month), leefgeld_parts.c.pay_on > today),
+    )
+    seen: set[tuple[str, str, int]] = set()
+    found = []
+    for row in connection.execute(query):
+        identity = (row.kind, row.month, row.key)
+        if identity in seen:
+            continue
+        seen.add(identity)
+        found.append(
+            DueRow(
+                kind=row.kind,
+                month=row.month,
+                key=row.key,
+                cost_type=row.cost_type,
+                creditor_name=row.creditor_name,
+                need_cents=row.need_cents,
+                amount_cents=row.amount_cents,
+                arrear_cents=row.arrear_cents,
+                on=_as_date(row.on),
+            )
+        )
+    return found
+
+
+def _as_date(value: Any) -> date | None:
+    # In a UNION SQLite hands back the stored text of a date; PostgreSQL a date.
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def incomes_of(connection: Connection, household_id: int, month: Month) -> list[IncomeRow]:
+    """Income for the month, and income divided by the month's allocation (late income)."""
+
+    def chosen(*conditions: Any) -> Any:
+        return select(
+            incomes.c.id,
+            incomes.c.month,
+            incomes.c.kind,
+            incomes.c.received_on,
+            incomes.c.gross_cents,
+            incomes.c.vakantietoeslag_cents,
+            incomes.c.allocated_month,
+        ).where(incomes.c.household_id == household_id, *conditions)
+
+    rows = connection.execute(
+        union_all(
+            chosen(incomes.c.month == str(month)),
+            chosen(incomes.c.allocated_month == str(month)),
+        )
+    ).all()
+    found: dict[int, IncomeRow] = {}
+    for row in rows:
+        found[row.id] = IncomeRow(
+            income_id=row.id,
+            month=row.month,
+            kind=row.kind,
+            received_on=_received_on(row.received_on),
+            gross_cents=row.gross_cents,
+            vakantietoeslag_cents=row.vakantietoeslag_cents,
+            allocated_month=row.allocated_month,
+        )
+    return sorted(found.values(), key=lambda income: (income.received_on, income.income_id))
+
+
+def _received_on(value: Any) -> date:
+    found = _as_date(value)
+    assert found is not None
+    return found
+
+
+def payments_of(
+    connection: Connection,
+    household_id: int,
+    due_between: tuple[date, date] | None,
+    today: date,
+) -> list[PaymentRow]:
+    """Payments due between the two dates (both included), and every payment due after today."""
+
+    def chosen(*conditions: Any) -> Any:
+        return (
+            select(
+                payments.c.id,
+                payments.c.source_key,
+                payments.c.kind,
+                payments.c.due_on,
+                payments.c.amount_cents,
+                payments.c.status,
+                payments.c.return_reason,
+                payments.c.payee_name,
+                payment_runs.c.execution_on,
+            )
+            .select_from(payments.join(payment_runs, payment_runs.c.id == payments.c.run_id))
+            .where(payments.c.household_id == household_id, *conditions)
+        )
+
+    branches = [chosen(payments.c.due_on > today)]
+    if due_between is not None:
+        branches.append(
+            chosen(payments.c.due_on >= due_between[0], payments.c.due_on <= due_between[1])
+        )
+    found: dict[int, PaymentRow] = {}
+    for row in connection.execute(union_all(*branches)):
+        found[row.id] = PaymentRow(
+            payment_id=row.id,
+            source_key=row.source_key,
+            kind=row.kind,
+            due_on=_received_on(row.due_on),
+            amount_cents=row.amount_cents,
+            status=row.status,
+            return_reason=row.return_reason,
+            payee_name=row.payee_name,
+            execution_on=_received_on(row.execution_on),
+        )
+    return sorted(found.values(), key=lambda payment: payment.payment_id)
+
+
+def progress_of(
+    connection: Connection, household_id: int, up_to: Month, month_count: int
+) -> ProgressRows:
+    """The milestones recorded, and the arrears of the last ``month_count`` allocated months up
+    to ``up_to``, newest first (enough to count the months without arrears that policy asks)."""
+    recent = (
+        select(allocations.c.month, allocations.c.arrears_cents)
+        .where(allocations.c.household_id == household_id, allocations.c.month <= str(up_to))
+        .order_by(allocations.c.month.desc())
+        .limit(max(month_count, 1))
+        .subquery()
+    )
+    query = union_all(
+        select(
+            literal("milestone", String).label("kind"),
+            milestones.c.code.label("code"),
+            milestones.c.achieved_on.label("on"),
+            cast(null(), BigInteger).label("cents"),
+        ).where(milestones.c.household_id == household_id),
+        select(
+            literal("allocation", String).label("kind"),
+            recent.c.month.label("code"),
+            cast(null(), Date).label("on"),
+            recent.c.arrears_cents.label("cents"),
+        ),
+    )
+    recorded = []
+    arrears = []
+    for row in connection.execute(query):
+        if row.kind == "milestone":
+            recorded.append((row.code, _received_on(row.on)))
+        else:
+            arrears.append((row.code, int(row.cents)))
+    arrears.sort(reverse=True)
+    return ProgressRows(tuple(recorded), tuple(arrears[:month_count]))
+
+
+@dataclass(frozen=True, slots=True)
+class StatementMonthRow:
+    month: str
+    phase: int
+    income_cents: int
+    reserved_cents: int
+    arrears_cents: int
+    leefgeld_cents: int
+    allocated_on: date
+
+
+def statement_months_of(
+    connection: Connection, household_id: int, *, before: Month | None, limit: int
+) -> list[StatementMonthRow]:
+    """The months with a statement (an allocation), newest first, before ``before`` when given."""
+    query = (
+        select(
+            allocations.c.month,
+            allocations.c.phase,
+            allocations.c.income_cents,
+            allocations.c.reserved_cents,
+            allocations.c.arrears_cents,
+            allocations.c.leefgeld_cents,
+            allocations.c.allocated_on,
+        )
+        .where(allocations.c.household_id == household_id)
+        .order_by(allocations.c.month.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(allocations.c.month < str(before))
+    return [
+        StatementMonthRow(
+            row.month,
+            row.phase,
+            row.income_cents,
+            row.reserved_cents,
+            row.arrears_cents,
+            row.leefgeld_cents,
+            row.allocated_on,
+        )
+        for row in connection.execute(query)
+    ]
