@@ -12,6 +12,7 @@ from api.routes import (
     health,
     households,
     incomes,
+    ledger,
     me,
     milestones,
     municipalities,
@@ -21,6 +22,7 @@ from api.routes import (
     reports,
     signals,
     statement_imports,
+    statements,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -40,4 +42,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     statement_imports.router,
     reports.router,
     audit_log.router,
+    statements.router,
+    ledger.router,
 )
