@@ -27,6 +27,8 @@ router = APIRouter(tags=["milestones"])
 
 #: Text a person must write: at least one character that is not white space.
 WRITTEN = r"\S"
+#: The days a decision may speak of: the years a ``Month`` has.
+DAY_MIN, DAY_MAX = date(2000, 1, 1), date(2100, 12, 31)
 
 
 class AssessmentOut(Schema):
@@ -80,8 +82,8 @@ class MilestonesOut(Schema):
 
 
 class NewMilestone(Schema):
-    code: str = Field(min_length=1, max_length=64, examples=["budgetcursus"])
-    achieved_on: date
+    code: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$", examples=["budgetcursus"])
+    achieved_on: date = Field(ge=DAY_MIN, le=DAY_MAX)
     evidence: str = Field(min_length=1, max_length=500, pattern=WRITTEN)
 
 

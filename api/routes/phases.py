@@ -17,7 +17,7 @@ from fastapi import APIRouter, HTTPException, Path, Response
 from pydantic import Field
 
 from api.dependencies import TodayDep, UowFactoryDep
-from api.routes.milestones import WRITTEN, AssessmentOut
+from api.routes.milestones import DAY_MAX, DAY_MIN, WRITTEN, AssessmentOut
 from api.schemas import Schema
 from api.security import Granted, require
 from ontzorgen import services
@@ -134,7 +134,10 @@ class NewDecision(Schema):
     decision: Verdict
     reason: str = Field(min_length=1, max_length=500, pattern=WRITTEN)
     effective_on: date | None = Field(
-        default=None, description="When an accepted step takes effect; today when left out."
+        default=None,
+        ge=DAY_MIN,
+        le=DAY_MAX,
+        description="When an accepted step takes effect; today when left out.",
     )
 
 
@@ -147,7 +150,9 @@ class NewRelapse(Schema):
     to_phase: int = Field(ge=1, le=100, description="One phase below the current one.")
     # The reason goes into the coach's signal, whose message has room for 500 characters.
     reason: str = Field(min_length=1, max_length=400, pattern=WRITTEN)
-    effective_on: date | None = Field(default=None, description="Today when left out.")
+    effective_on: date | None = Field(
+        default=None, ge=DAY_MIN, le=DAY_MAX, description="Today when left out."
+    )
 
 
 @router.get("/households/{household_id}/phase", response_model=PhaseOut)
