@@ -55,6 +55,7 @@ def create_app(
         license_info={"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
         openapi_url="/v1/openapi.json",
         docs_url="/v1/docs",
+        swagger_ui_oauth2_redirect_url="/v1/docs/oauth2-redirect",
         redoc_url=None,
         redirect_slashes=False,
     )
