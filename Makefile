@@ -40,10 +40,13 @@ unit: install
 bench: install
 	-createdb -h 127.0.0.1 -U postgres ontzorgen_bench 2>/dev/null
 	-createdb -h 127.0.0.1 -U postgres ontzorgen_bench_runs 2>/dev/null
+	-createdb -h 127.0.0.1 -U postgres ontzorgen_bench_statements 2>/dev/null
 	$(BIN)/python bench/ledger.py --entries $(BENCH_ENTRIES) --database $(BENCH_DATABASE)
 	$(BIN)/python bench/payment_run.py --households $(BENCH_ENTRIES) \
 		--database postgresql+psycopg://postgres@127.0.0.1:5432/ontzorgen_bench_runs \
 		--output bench/out
+	$(BIN)/python bench/statements.py --households $(BENCH_ENTRIES) \
+		--database postgresql+psycopg://postgres@127.0.0.1:5432/ontzorgen_bench_statements
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info ontzorgen.db*
