@@ -29,10 +29,13 @@ from sqlalchemy import (
     BigInteger,
     Connection,
     Date,
+    Integer,
     String,
     and_,
+    bindparam,
     cast,
-    literal,
+    exists,
+    literal_column,
     null,
     select,
     union_all,
@@ -165,48 +168,52 @@ class ProgressRows:
     recent_arrears: tuple[tuple[str, int], ...]  # month, arrears cents; newest first
 
 
+# The statements are built once, with bound parameters: building and keying a statement of this
+# size costs more Python than reading its rows, and one SQL text per statement lets the driver
+# prepare it on the server.
+_HOUSEHOLD = bindparam("household_id", type_=BigInteger)
+_MONTH = bindparam("month", type_=String)
+_TODAY = bindparam("today", type_=Date)
+
+_PHASE_NOW = (
+    select(phase_changes.c.to_phase)
+    .where(phase_changes.c.household_id == households.c.id, phase_changes.c.effective_on <= _TODAY)
+    .order_by(phase_changes.c.effective_on.desc(), phase_changes.c.decided_on.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_HEADER = (
+    select(
+        households.c.id,
+        households.c.name,
+        households.c.language,
+        households.c.leefgeld_account_holder,
+        households.c.municipality_id,
+        municipalities.c.policy,
+        households.c.kredietbank_id,
+        kredietbanken.c.name.label("kredietbank_name"),
+        _PHASE_NOW.label("current_phase"),
+        *[column.label(f"allocation_{column.name}") for column in allocations.c],
+        *[column.label(f"arrangement_{column.name}") for column in arrangements.c],
+    )
+    .select_from(
+        households.join(municipalities, municipalities.c.id == households.c.municipality_id)
+        .outerjoin(kredietbanken, kredietbanken.c.id == households.c.kredietbank_id)
+        .outerjoin(arrangements, arrangements.c.household_id == households.c.id)
+        .outerjoin(
+            allocations,
+            and_(allocations.c.household_id == households.c.id, allocations.c.month == _MONTH),
+        )
+    )
+    .where(households.c.id == _HOUSEHOLD)
+)
+
+
 def header_of(
     connection: Connection, household_id: int, month: Month, today: date
 ) -> HeaderRow | None:
-    phase_now = (
-        select(phase_changes.c.to_phase)
-        .where(
-            phase_changes.c.household_id == households.c.id,
-            phase_changes.c.effective_on <= today,
-        )
-        .order_by(phase_changes.c.effective_on.desc(), phase_changes.c.decided_on.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    allocation_columns = [column.label(f"allocation_{column.name}") for column in allocations.c]
-    arrangement_columns = [column.label(f"arrangement_{column.name}") for column in arrangements.c]
     row = connection.execute(
-        select(
-            households.c.id,
-            households.c.name,
-            households.c.language,
-            households.c.leefgeld_account_holder,
-            households.c.municipality_id,
-            municipalities.c.policy,
-            households.c.kredietbank_id,
-            kredietbanken.c.name.label("kredietbank_name"),
-            phase_now.label("current_phase"),
-            *allocation_columns,
-            *arrangement_columns,
-        )
-        .select_from(
-            households.join(municipalities, municipalities.c.id == households.c.municipality_id)
-            .outerjoin(kredietbanken, kredietbanken.c.id == households.c.kredietbank_id)
-            .outerjoin(arrangements, arrangements.c.household_id == households.c.id)
-            .outerjoin(
-                allocations,
-                and_(
-                    allocations.c.household_id == households.c.id,
-                    allocations.c.month == str(month),
-                ),
-            )
-        )
-        .where(households.c.id == household_id)
+        _HEADER, {"household_id": household_id, "month": str(month), "today": today}
     ).one_or_none()
     if row is None:
         return None
@@ -251,56 +258,66 @@ def header_of(
     )
 
 
+_FIRST_DAY = bindparam("first_day", type_=Date)
+_LAST_DAY = bindparam("last_day", type_=Date)
+_EARLIER = ledger_postings.alias("earlier")
+# The balance at the end of the day before the month: the running balance of the last posting
+# before it, one probe of the index (account_id, booked_on, account_seq).
+_OPENING = (
+    select(_EARLIER.c.balance_after_cents)
+    .where(
+        _EARLIER.c.account_id == household_accounts.c.account_id,
+        _EARLIER.c.booked_on < _FIRST_DAY,
+    )
+    .order_by(_EARLIER.c.booked_on.desc(), _EARLIER.c.account_seq.desc())
+    .limit(1)
+    .correlate(household_accounts)
+    .scalar_subquery()
+)
+_ACCOUNTS = (
+    select(
+        household_accounts.c.account_id,
+        household_accounts.c.role,
+        household_accounts.c.obligation_id,
+        ledger_accounts.c.kind,
+        ledger_accounts.c.name,
+        ledger_accounts.c.balance_cents,
+        _OPENING.label("opening_cents"),
+        obligations.c.cost_type,
+        creditors.c.name.label("creditor_name"),
+        ledger_postings.c.account_seq,
+        ledger_postings.c.booked_on,
+        ledger_postings.c.direction,
+        ledger_postings.c.amount_cents,
+        ledger_postings.c.balance_after_cents,
+        ledger_postings.c.entry_id,
+        ledger_entries.c.description,
+    )
+    .select_from(
+        household_accounts.join(
+            ledger_accounts, ledger_accounts.c.id == household_accounts.c.account_id
+        )
+        .outerjoin(obligations, obligations.c.id == household_accounts.c.obligation_id)
+        .outerjoin(creditors, creditors.c.id == obligations.c.creditor_id)
+        .outerjoin(
+            ledger_postings,
+            and_(
+                ledger_postings.c.account_id == household_accounts.c.account_id,
+                ledger_postings.c.booked_on >= _FIRST_DAY,
+                ledger_postings.c.booked_on <= _LAST_DAY,
+            ),
+        )
+        .outerjoin(ledger_entries, ledger_entries.c.id == ledger_postings.c.entry_id)
+    )
+    .where(household_accounts.c.household_id == _HOUSEHOLD)
+    .order_by(household_accounts.c.account_id, ledger_postings.c.account_seq)
+)
+
+
 def accounts_of(connection: Connection, household_id: int, month: Month) -> list[AccountRow]:
-    # The balance at the end of the day before the month: the running balance of the last
-    # posting before it, one probe of the index (account_id, booked_on, account_seq).
-    earlier = ledger_postings.alias("earlier")
-    opening = (
-        select(earlier.c.balance_after_cents)
-        .where(
-            earlier.c.account_id == household_accounts.c.account_id,
-            earlier.c.booked_on < month.first_day,
-        )
-        .order_by(earlier.c.booked_on.desc(), earlier.c.account_seq.desc())
-        .limit(1)
-        .correlate(household_accounts)
-        .scalar_subquery()
-    )
-    in_month = and_(
-        ledger_postings.c.account_id == household_accounts.c.account_id,
-        ledger_postings.c.booked_on >= month.first_day,
-        ledger_postings.c.booked_on <= month.last_day,
-    )
     rows = connection.execute(
-        select(
-            household_accounts.c.account_id,
-            household_accounts.c.role,
-            household_accounts.c.obligation_id,
-            ledger_accounts.c.kind,
-            ledger_accounts.c.name,
-            ledger_accounts.c.balance_cents,
-            opening.label("opening_cents"),
-            obligations.c.cost_type,
-            creditors.c.name.label("creditor_name"),
-            ledger_postings.c.account_seq,
-            ledger_postings.c.booked_on,
-            ledger_postings.c.direction,
-            ledger_postings.c.amount_cents,
-            ledger_postings.c.balance_after_cents,
-            ledger_postings.c.entry_id,
-            ledger_entries.c.description,
-        )
-        .select_from(
-            household_accounts.join(
-                ledger_accounts, ledger_accounts.c.id == household_accounts.c.account_id
-            )
-            .outerjoin(obligations, obligations.c.id == household_accounts.c.obligation_id)
-            .outerjoin(creditors, creditors.c.id == obligations.c.creditor_id)
-            .outerjoin(ledger_postings, in_month)
-            .outerjoin(ledger_entries, ledger_entries.c.id == ledger_postings.c.entry_id)
-        )
-        .where(household_accounts.c.household_id == household_id)
-        .order_by(household_accounts.c.account_id, ledger_postings.c.account_seq)
+        _ACCOUNTS,
+        {"household_id": household_id, "first_day": month.first_day, "last_day": month.last_day},
     ).all()
     found: dict[int, AccountRow] = {}
     postings: dict[int, list[PostingRow]] = {}
@@ -341,70 +358,85 @@ def _fields(account: AccountRow) -> dict[str, Any]:
     return {name: getattr(account, name) for name in AccountRow.__slots__}
 
 
+def _lines(*conditions: Any) -> Any:
+    return (
+        select(
+            literal_column("'obligation'", String).label("kind"),
+            allocation_lines.c.month,
+            allocation_lines.c.obligation_id.label("key"),
+            allocation_lines.c.cost_type,
+            creditors.c.name.label("creditor_name"),
+            allocation_lines.c.need_cents,
+            allocation_lines.c.reserved_cents.label("amount_cents"),
+            allocation_lines.c.arrear_cents,
+            allocation_lines.c.due_on.label("on"),
+        )
+        .select_from(
+            allocation_lines.join(
+                obligations, obligations.c.id == allocation_lines.c.obligation_id
+            ).join(creditors, creditors.c.id == obligations.c.creditor_id)
+        )
+        .where(allocation_lines.c.household_id == _HOUSEHOLD, *conditions)
+    )
+
+
+def _parts(*conditions: Any) -> Any:
+    return select(
+        literal_column("'leefgeld'", String).label("kind"),
+        leefgeld_parts.c.month,
+        cast(leefgeld_parts.c.position, BigInteger).label("key"),
+        cast(null(), String).label("cost_type"),
+        cast(null(), String).label("creditor_name"),
+        leefgeld_parts.c.amount_cents.label("need_cents"),
+        leefgeld_parts.c.amount_cents,
+        cast(literal_column("0"), BigInteger).label("arrear_cents"),
+        leefgeld_parts.c.pay_on.label("on"),
+    ).where(leefgeld_parts.c.household_id == _HOUSEHOLD, *conditions)
+
+
+_THIS_MONTH = bindparam("this_month", type_=String)
+_LONGER_BILL = obligations.alias("longer_bill")
+_STILL_DUE = (allocation_lines.c.due_on > _TODAY, allocation_lines.c.reserved_cents > 0)
+_DUES = union_all(
+    _lines(allocation_lines.c.month == _MONTH),
+    # A monthly bill is reserved in its due month, so what is due after today stands in this
+    # month or later: a short range whatever the history.
+    _lines(allocation_lines.c.month >= _THIS_MONTH, *_STILL_DUE),
+    # A quarterly or yearly bill is reserved over the months before its due month too. The
+    # uncorrelated EXISTS is evaluated once, so a household with monthly bills only (the common
+    # case) skips this range altogether.
+    _lines(
+        exists().where(
+            _LONGER_BILL.c.household_id == _HOUSEHOLD,
+            _LONGER_BILL.c.frequency != Frequency.MONTHLY.value,
+        ),
+        obligations.c.frequency != Frequency.MONTHLY.value,
+        allocation_lines.c.month >= bindparam("earliest_month", type_=String),
+        allocation_lines.c.month < _THIS_MONTH,
+        *_STILL_DUE,
+    ),
+    _parts(leefgeld_parts.c.month == _MONTH),
+    # A part is paid within its own month, so later parts stand in this month or after.
+    _parts(leefgeld_parts.c.month >= _THIS_MONTH, leefgeld_parts.c.pay_on > _TODAY),
+)
+
+
 def dues_of(connection: Connection, household_id: int, month: Month, today: date) -> list[DueRow]:
     """The month's allocation lines and leefgeld parts, and every one due after ``today``.
 
     A line or part can be in both sets; it is returned once.
     """
-
-    def lines(*conditions: Any) -> Any:
-        return (
-            select(
-                literal("obligation", String).label("kind"),
-                allocation_lines.c.month,
-                allocation_lines.c.obligation_id.label("key"),
-                allocation_lines.c.cost_type,
-                creditors.c.name.label("creditor_name"),
-                allocation_lines.c.need_cents,
-                allocation_lines.c.reserved_cents.label("amount_cents"),
-                allocation_lines.c.arrear_cents,
-                allocation_lines.c.due_on.label("on"),
-            )
-            .select_from(
-                allocation_lines.join(
-                    obligations, obligations.c.id == allocation_lines.c.obligation_id
-                ).join(creditors, creditors.c.id == obligations.c.creditor_id)
-            )
-            .where(allocation_lines.c.household_id == household_id, *conditions)
-        )
-
-    def parts(*conditions: Any) -> Any:
-        return select(
-            literal("leefgeld", String).label("kind"),
-            leefgeld_parts.c.month,
-            cast(leefgeld_parts.c.position, BigInteger).label("key"),
-            cast(null(), String).label("cost_type"),
-            cast(null(), String).label("creditor_name"),
-            leefgeld_parts.c.amount_cents.label("need_cents"),
-            leefgeld_parts.c.amount_cents,
-            cast(literal(0), BigInteger).label("arrear_cents"),
-            leefgeld_parts.c.pay_on.label("on"),
-        ).where(leefgeld_parts.c.household_id == household_id, *conditions)
-
     this_month = Month.of(today)
-    still_due = (allocation_lines.c.due_on > today, allocation_lines.c.reserved_cents > 0)
-    query = union_all(
-        lines(allocation_lines.c.month == str(month)),
-        # A monthly bill is reserved in its due month, so what is due after today stands in
-        # this month or later: a short range whatever the history.
-        lines(allocation_lines.c.month >= str(this_month), *still_due),
-        # A quarterly or yearly bill is reserved over the months before its due month too.
-        # Starting from the household's few such obligations keeps this an index probe per
-        # obligation (and nothing at all for a household with monthly bills only).
-        lines(
-            obligations.c.household_id == household_id,
-            obligations.c.frequency != Frequency.MONTHLY.value,
-            allocation_lines.c.month >= str(this_month.plus(1 - RESERVATION_MONTHS_MAX)),
-            allocation_lines.c.month < str(this_month),
-            *still_due,
-        ),
-        parts(leefgeld_parts.c.month == str(month)),
-        # A part is paid within its own month, so later parts stand in this month or after.
-        parts(leefgeld_parts.c.month >= str(this_month), leefgeld_parts.c.pay_on > today),
-    )
+    parameters = {
+        "household_id": household_id,
+        "month": str(month),
+        "today": today,
+        "this_month": str(this_month),
+        "earliest_month": str(this_month.plus(1 - RESERVATION_MONTHS_MAX)),
+    }
     seen: set[tuple[str, str, int]] = set()
     found = []
-    for row in connection.execute(query):
+    for row in connection.execute(_DUES, parameters):
         identity = (row.kind, row.month, row.key)
         if identity in seen:
             continue
@@ -432,33 +464,38 @@ def _as_date(value: Any) -> date | None:
     return date.fromisoformat(str(value))
 
 
+def _date(value: Any) -> date:
+    found = _as_date(value)
+    assert found is not None
+    return found
+
+
+def _incomes(*conditions: Any) -> Any:
+    return select(
+        incomes.c.id,
+        incomes.c.month,
+        incomes.c.kind,
+        incomes.c.received_on,
+        incomes.c.gross_cents,
+        incomes.c.vakantietoeslag_cents,
+        incomes.c.allocated_month,
+    ).where(incomes.c.household_id == _HOUSEHOLD, *conditions)
+
+
+_INCOMES = union_all(
+    _incomes(incomes.c.month == _MONTH), _incomes(incomes.c.allocated_month == _MONTH)
+)
+
+
 def incomes_of(connection: Connection, household_id: int, month: Month) -> list[IncomeRow]:
     """Income for the month, and income divided by the month's allocation (late income)."""
-
-    def chosen(*conditions: Any) -> Any:
-        return select(
-            incomes.c.id,
-            incomes.c.month,
-            incomes.c.kind,
-            incomes.c.received_on,
-            incomes.c.gross_cents,
-            incomes.c.vakantietoeslag_cents,
-            incomes.c.allocated_month,
-        ).where(incomes.c.household_id == household_id, *conditions)
-
-    rows = connection.execute(
-        union_all(
-            chosen(incomes.c.month == str(month)),
-            chosen(incomes.c.allocated_month == str(month)),
-        )
-    ).all()
     found: dict[int, IncomeRow] = {}
-    for row in rows:
+    for row in connection.execute(_INCOMES, {"household_id": household_id, "month": str(month)}):
         found[row.id] = IncomeRow(
             income_id=row.id,
             month=row.month,
             kind=row.kind,
-            received_on=_received_on(row.received_on),
+            received_on=_date(row.received_on),
             gross_cents=row.gross_cents,
             vakantietoeslag_cents=row.vakantietoeslag_cents,
             allocated_month=row.allocated_month,
@@ -466,10 +503,33 @@ def incomes_of(connection: Connection, household_id: int, month: Month) -> list[
     return sorted(found.values(), key=lambda income: (income.received_on, income.income_id))
 
 
-def _received_on(value: Any) -> date:
-    found = _as_date(value)
-    assert found is not None
-    return found
+def _payments(*conditions: Any) -> Any:
+    return (
+        select(
+            payments.c.id,
+            payments.c.source_key,
+            payments.c.kind,
+            payments.c.due_on,
+            payments.c.amount_cents,
+            payments.c.status,
+            payments.c.return_reason,
+            payments.c.payee_name,
+            payment_runs.c.execution_on,
+        )
+        .select_from(payments.join(payment_runs, payment_runs.c.id == payments.c.run_id))
+        .where(payments.c.household_id == _HOUSEHOLD, *conditions)
+    )
+
+
+_PAYMENTS = union_all(
+    _payments(payments.c.due_on > _TODAY),
+    _payments(
+        payments.c.due_on >= bindparam("due_from", type_=Date),
+        payments.c.due_on <= bindparam("due_to", type_=Date),
+    ),
+)
+#: An empty range, for a month without due dates.
+_NO_DATES = (date.max, date.min)
 
 
 def payments_of(
@@ -479,43 +539,53 @@ def payments_of(
     today: date,
 ) -> list[PaymentRow]:
     """Payments due between the two dates (both included), and every payment due after today."""
-
-    def chosen(*conditions: Any) -> Any:
-        return (
-            select(
-                payments.c.id,
-                payments.c.source_key,
-                payments.c.kind,
-                payments.c.due_on,
-                payments.c.amount_cents,
-                payments.c.status,
-                payments.c.return_reason,
-                payments.c.payee_name,
-                payment_runs.c.execution_on,
-            )
-            .select_from(payments.join(payment_runs, payment_runs.c.id == payments.c.run_id))
-            .where(payments.c.household_id == household_id, *conditions)
-        )
-
-    branches = [chosen(payments.c.due_on > today)]
-    if due_between is not None:
-        branches.append(
-            chosen(payments.c.due_on >= due_between[0], payments.c.due_on <= due_between[1])
-        )
+    due_from, due_to = due_between or _NO_DATES
+    parameters = {
+        "household_id": household_id,
+        "today": today,
+        "due_from": due_from,
+        "due_to": due_to,
+    }
     found: dict[int, PaymentRow] = {}
-    for row in connection.execute(union_all(*branches)):
+    for row in connection.execute(_PAYMENTS, parameters):
         found[row.id] = PaymentRow(
             payment_id=row.id,
             source_key=row.source_key,
             kind=row.kind,
-            due_on=_received_on(row.due_on),
+            due_on=_date(row.due_on),
             amount_cents=row.amount_cents,
             status=row.status,
             return_reason=row.return_reason,
             payee_name=row.payee_name,
-            execution_on=_received_on(row.execution_on),
+            execution_on=_date(row.execution_on),
         )
     return sorted(found.values(), key=lambda payment: payment.payment_id)
+
+
+_RECENT = (
+    select(allocations.c.month, allocations.c.arrears_cents)
+    .where(
+        allocations.c.household_id == _HOUSEHOLD,
+        allocations.c.month <= bindparam("up_to", type_=String),
+    )
+    .order_by(allocations.c.month.desc())
+    .limit(bindparam("month_count", type_=Integer))
+    .subquery()
+)
+_PROGRESS = union_all(
+    select(
+        literal_column("'milestone'", String).label("kind"),
+        milestones.c.code.label("code"),
+        milestones.c.achieved_on.label("on"),
+        cast(null(), BigInteger).label("cents"),
+    ).where(milestones.c.household_id == _HOUSEHOLD),
+    select(
+        literal_column("'allocation'", String).label("kind"),
+        _RECENT.c.month.label("code"),
+        cast(null(), Date).label("on"),
+        _RECENT.c.arrears_cents.label("cents"),
+    ),
+)
 
 
 def progress_of(
@@ -523,32 +593,16 @@ def progress_of(
 ) -> ProgressRows:
     """The milestones recorded, and the arrears of the last ``month_count`` allocated months up
     to ``up_to``, newest first (enough to count the months without arrears that policy asks)."""
-    recent = (
-        select(allocations.c.month, allocations.c.arrears_cents)
-        .where(allocations.c.household_id == household_id, allocations.c.month <= str(up_to))
-        .order_by(allocations.c.month.desc())
-        .limit(max(month_count, 1))
-        .subquery()
-    )
-    query = union_all(
-        select(
-            literal("milestone", String).label("kind"),
-            milestones.c.code.label("code"),
-            milestones.c.achieved_on.label("on"),
-            cast(null(), BigInteger).label("cents"),
-        ).where(milestones.c.household_id == household_id),
-        select(
-            literal("allocation", String).label("kind"),
-            recent.c.month.label("code"),
-            cast(null(), Date).label("on"),
-            recent.c.arrears_cents.label("cents"),
-        ),
-    )
+    parameters = {
+        "household_id": household_id,
+        "up_to": str(up_to),
+        "month_count": max(month_count, 1),
+    }
     recorded = []
     arrears = []
-    for row in connection.execute(query):
+    for row in connection.execute(_PROGRESS, parameters):
         if row.kind == "milestone":
-            recorded.append((row.code, _received_on(row.on)))
+            recorded.append((row.code, _date(row.on)))
         else:
             arrears.append((row.code, int(row.cents)))
     arrears.sort(reverse=True)
