@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
-from api.dependencies import AMSTERDAM, UowFactoryDep
+from api.dependencies import AMSTERDAM, TodayDep, UowFactoryDep
 from api.schemas import Page, PageAfter, PageSize, Schema, page_links
 from api.security import Granted, require
 from ontzorgen import audit
@@ -85,12 +85,18 @@ def read_audit_log(
     request: Request,
     uow: UowFactoryDep,
     granted: Annotated[Granted, require(Permission.READ_AUDIT_LOG, "municipality")],
-    first: Annotated[date, Query(alias="from", description="First day, included.")],
-    last: Annotated[date, Query(alias="to", description="Last day, included.")],
+    today: TodayDep,
+    first: Annotated[
+        date | None, Query(alias="from", description="First day, included; today.")
+    ] = None,
+    last: Annotated[
+        date | None, Query(alias="to", description="Last day, included; today.")
+    ] = None,
     size: PageSize = 50,
     after: PageAfter = 0,
 ) -> Response | Page[AuditEntry]:
-    """Who did what, to whose data, when and from where, oldest first."""
+    """Who did what, to whose data, when and from where, oldest first; without a period, today."""
+    first, last = first or today, last or today
     since, until = _period(first, last)
     if wants_csv(request):
         rows: Iterator[list[object]] = (

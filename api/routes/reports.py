@@ -236,15 +236,21 @@ def paid(
     request: Request,
     uow: UowFactoryDep,
     granted: Annotated[Granted, require(Permission.READ_REPORTS, "municipality")],
+    today: TodayDep,
     from_month: Annotated[
-        str, Query(alias="from", pattern=MONTH_PATTERN, description="First month, YYYY-MM.")
-    ],
+        str | None,
+        Query(alias="from", pattern=MONTH_PATTERN, description="First month, YYYY-MM; this month."),
+    ] = None,
     to_month: Annotated[
-        str, Query(alias="to", pattern=MONTH_PATTERN, description="Last month, YYYY-MM.")
-    ],
+        str | None,
+        Query(alias="to", pattern=MONTH_PATTERN, description="Last month, YYYY-MM; this month."),
+    ] = None,
 ) -> Response | PaidReport:
     """Paid per month (of the run's execution date), creditor and cost type: payments sent or
-    confirmed by the bank; returned payments are left out. Leefgeld has no creditor."""
+    confirmed by the bank; returned payments are left out. Leefgeld has no creditor. Without a
+    period, the current month."""
+    this_month = str(Month.of(today))
+    from_month, to_month = from_month or this_month, to_month or this_month
     first, last = _month("from", from_month), _month("to", to_month)
     if last < first:
         raise RequestValidationError(
