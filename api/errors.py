@@ -17,6 +17,7 @@ from ontzorgen import (
     camt,
     households,
     identifiers,
+    monthly_statements,
     obligations,
     phases,
     policy,
@@ -26,6 +27,7 @@ from ontzorgen import (
     users,
 )
 from ontzorgen.errors import OntzorgenError
+from ontzorgen.views import ledger as views_ledger
 
 STATUS_OF_REFUSAL: dict[type[Exception], int] = {
     # The thing asked for does not exist.
@@ -41,6 +43,8 @@ STATUS_OF_REFUSAL: dict[type[Exception], int] = {
     statements.UnknownStatementLine: 404,
     statements.UnknownPayment: 404,
     users.UnknownUser: 404,
+    monthly_statements.NoStatement: 404,
+    views_ledger.AccountNotOfHousehold: 404,
     ledger_errors.UnknownAccount: 404,
     ledger_errors.UnknownEntry: 404,
     # The request itself is wrong, whatever the state.

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query, Request
+from fastapi import Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
@@ -32,6 +32,17 @@ PositiveAmount = Annotated[
         examples=["650.00"],
         description="Euros with exactly two decimals, as a string; more than zero.",
     ),
+]
+
+#: ``YYYY-MM`` from 2000-01 to 2100-12: the months ``ontzorgen.months.Month`` can hold.
+MONTH_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"
+
+MonthText = Annotated[
+    str, Field(pattern=MONTH_PATTERN, examples=["2026-08"], description="A month, YYYY-MM.")
+]
+MonthPath = Annotated[
+    str,
+    Path(pattern=MONTH_PATTERN, examples=["2026-08"], description="The calendar month, YYYY-MM."),
 ]
 
 PAGE_SIZE_DEFAULT = 50

@@ -346,6 +346,8 @@ payments = Table(
     Column("return_entry_id", BigInteger, ForeignKey("ledger_entries.id"), nullable=True),
     Index("ix_payments_run_id", "run_id"),
     Index("ix_payments_household_id", "household_id"),
+    # A household's payments of one month, for its statement, without reading its history.
+    Index("ix_payments_household_id_due_on", "household_id", "due_on"),
 )
 
 payment_files = Table(

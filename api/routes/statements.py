@@ -13,11 +13,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import AfterValidator
 
 from api.dependencies import TodayDep, UowFactoryDep
-from api.schemas import Amount, Page, PageSize, Schema, amount, page_links
+from api.schemas import Amount, MonthPath, Page, PageSize, Schema, amount, page_links
 from api.security import Granted, require
 from ontzorgen.access import Permission
 from ontzorgen.accounts import AccountRole
@@ -34,15 +34,6 @@ from ontzorgen.policy import CostType
 from ontzorgen.runs import PaymentKind
 
 router = APIRouter(tags=["statements"])
-
-MonthPath = Annotated[
-    str,
-    Path(
-        pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$",
-        examples=["2026-08"],
-        description="The calendar month, YYYY-MM.",
-    ),
-]
 
 
 def _month_key(month: Month) -> int:
