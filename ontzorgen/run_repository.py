@@ -14,6 +14,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     String,
+    Text,
     and_,
     any_,
     bindparam,
@@ -196,6 +197,16 @@ def _payment(row: Any) -> PaymentRecord:
     )
 
 
+#: Sets lz4 as the compression of the values this transaction stores, where the server has it.
+_LZ4_FOR_THIS_TRANSACTION = text(
+    "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings "
+    "WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)"
+)
+_PAYMENT_FILES_OF = (
+    "SELECT message_id, payment_count, control_sum_cents, content, sha256 FROM payment_files "
+    "WHERE run_id = %s ORDER BY position"
+)
+
 #: Values per ``IN (...)`` list on SQLite; PostgreSQL gets one array parameter instead.
 IN_LIST_VALUES_MAX = 5000
 
@@ -234,6 +245,23 @@ class RunRepository:
                     copy.write_row(row)
         except dbapi_error as error:
             # Wrapped as SQLAlchemy wraps driver errors on execute, so callers see one kind.
+            wrapped = DBAPIError.instance(
+                statement, None, error, dbapi_error, dialect=self._connection.dialect
+            )
+            raise wrapped from error
+
+    def _driver_rows(
+        self, statement: str, parameters: Sequence[Any], *, binary: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """Run a statement on the driver's own cursor (PostgreSQL) and fetch all its rows."""
+        driver_connection = self._connection.connection.driver_connection
+        dbapi_error = self._connection.dialect.loaded_dbapi.Error
+        try:
+            with driver_connection.cursor(binary=binary) as cursor:  # type: ignore[union-attr]
+                cursor.execute(statement, parameters)
+                rows: list[tuple[Any, ...]] = cursor.fetchall()
+                return rows
+        except dbapi_error as error:
             wrapped = DBAPIError.instance(
                 statement, None, error, dbapi_error, dialect=self._connection.dialect
             )
@@ -551,9 +579,13 @@ class RunRepository:
             return
         if self._postgresql:
             # One statement over three arrays: an UPDATE per payment costs a round trip each.
-            payment_ids, entry_ids, message_ids = (
-                list(column) for column in zip(*sent, strict=True)
-            )
+            # The arrays go in as text literals: tens of thousands of values cost the driver more
+            # to convert one by one than the server to read. Message ids are quoted; they are SEPA
+            # identifiers, so they hold no quote or backslash, which is checked here anyway.
+            payment_ids, entry_ids, message_ids = zip(*sent, strict=True)
+            for message_id in set(message_ids):
+                if '"' in message_id or "\\" in message_id:
+                    raise ValueError(f"Message id {message_id!r} is not a SEPA identifier.")
             self._connection.execute(
                 text(
                     "UPDATE payments AS p SET status = :status, entry_id = s.entry_id, "
@@ -561,12 +593,16 @@ class RunRepository:
                     "FROM unnest(CAST(:payment_ids AS bigint[]), CAST(:entry_ids AS bigint[]), "
                     "CAST(:message_ids AS text[])) AS s (payment_id, entry_id, file_message_id) "
                     "WHERE p.id = s.payment_id"
+                ).bindparams(
+                    bindparam("payment_ids", type_=Text()),
+                    bindparam("entry_ids", type_=Text()),
+                    bindparam("message_ids", type_=Text()),
                 ),
                 {
                     "status": PaymentStatus.SENT.value,
-                    "payment_ids": payment_ids,
-                    "entry_ids": entry_ids,
-                    "message_ids": message_ids,
+                    "payment_ids": "{" + ",".join(map(str, payment_ids)) + "}",
+                    "entry_ids": "{" + ",".join(map(str, entry_ids)) + "}",
+                    "message_ids": '{"' + '","'.join(message_ids) + '"}',
                 },
             )
             return
@@ -618,6 +654,11 @@ class RunRepository:
         content: bytes,
         sha256: str,
     ) -> None:
+        if self._postgresql:
+            # A file is some 4 MB of XML. PostgreSQL's own compression (pglz) takes about 60 ms a
+            # file to squeeze it; lz4 takes a tenth of that and stores less. Set for this
+            # transaction only, and only where the server was built with lz4.
+            self._connection.execute(_LZ4_FOR_THIS_TRANSACTION)
         self._connection.execute(
             insert(payment_files).values(
                 message_id=message_id,
@@ -644,6 +685,15 @@ class RunRepository:
         return [(message_id, count, Money(cents)) for message_id, count, cents in rows]
 
     def payment_files_of(self, run_id: int) -> list[tuple[str, int, Money, bytes, str]]:
+        if self._postgresql:
+            # The bytes come as they are stored (a binary result): as text they would come as hex,
+            # twice the size, to be decoded again.
+            return [
+                (message_id, count, Money(cents), bytes(content), sha256)
+                for message_id, count, cents, content, sha256 in self._driver_rows(
+                    _PAYMENT_FILES_OF, (run_id,), binary=True
+                )
+            ]
         rows = self._connection.execute(
             select(payment_files)
             .where(payment_files.c.run_id == run_id)
