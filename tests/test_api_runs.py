@@ -65,12 +65,7 @@ def executed_run(world: ApiWorld) -> dict[str, Any]:
 
 
 def payments_of(world: ApiWorld, run_id: int) -> list[dict[str, Any]]:
-    response = world.client.get(
-        f"/v1/payment-runs/{run_id}/payments?pageSize=200", headers=world.as_user("auditor")
-    )
-    assert response.status_code == 200
-    items: list[dict[str, Any]] = response.json()["items"]
-    return items
+    return payments_of_as(world, run_id, "auditor")
 
 
 def test_an_officer_prepares_a_run_and_a_replay_of_the_request_prepares_nothing_twice(
@@ -311,3 +306,43 @@ def test_an_unmatched_line_is_matched_by_hand_to_a_payment_of_the_own_municipali
     assert bad_status.status_code == 400
     statuses = {p["id"]: p["status"] for p in payments_of(world, run["id"])}
     assert statuses[rent["id"]] == "paid"
+
+
+def test_a_line_cannot_be_matched_to_another_municipalitys_payment(world: ApiWorld) -> None:
+    foreign = world.foreign
+    services.record_bijstand(
+        world.uow(),
+        household_id=foreign.household_id,
+        month=JANUARY,
+        full_month_amount=NORM_SINGLE,
+        received_on=date(2026, 1, 2),
+    )
+    services.allocate_month(world.uow(), foreign.household_id, JANUARY, today=date(2026, 1, 2))
+    utrecht_runs = f"/v1/municipalities/{foreign.world.municipality_id}/payment-runs"
+    run_id = post(
+        world, utrecht_runs, "officer-utrecht", "prepare-u001", json={"executionOn": "2026-01-12"}
+    ).json()["id"]
+    utrecht_payment = payments_of_as(world, run_id, "auditor-utrecht")[0]
+    data = statement([Line(None, 65_000, remittance="huur")], booked_on=TODAY)
+    own = f"/v1/municipalities/{world.own.world.municipality_id}/statement-imports"
+    import_id = post(
+        world, own, "officer", "import-0001", content=data, headers={"Content-Type": "text/xml"}
+    ).json()["id"]
+    refused = post(
+        world,
+        f"/v1/statement-imports/{import_id}/lines/1/match",
+        "officer",
+        "match-0001",
+        json={"paymentId": utrecht_payment["id"]},
+    )
+    assert refused.status_code == 404
+    assert payments_of_as(world, run_id, "auditor-utrecht")[0]["status"] == "planned"
+
+
+def payments_of_as(world: ApiWorld, run_id: int, user: str) -> list[dict[str, Any]]:
+    response = world.client.get(
+        f"/v1/payment-runs/{run_id}/payments?pageSize=200", headers=world.as_user(user)
+    )
+    assert response.status_code == 200
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
