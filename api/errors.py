@@ -23,6 +23,7 @@ from ontzorgen import (
     policy,
     runs,
     services,
+    statement_intake,
     statements,
     users,
 )
@@ -52,6 +53,7 @@ STATUS_OF_REFUSAL: dict[type[Exception], int] = {
     households.KredietbankDoesNotServeMunicipality: 400,
     identifiers.InvalidIdentifier: 400,
     camt.InvalidStatementFile: 400,
+    statement_intake.StatementOfAnotherAccount: 400,
     policy.PolicyInvalid: 400,
     obligations.EndBeforeStart: 400,
     obligations.AmountNotPositive: 400,

@@ -265,7 +265,7 @@ def test_bad_hostile_or_foreign_statement_files_are_refused(world: ApiWorld) -> 
     foreign = post(
         world, utrecht, "officer-utrecht", "import-foreign", content=rotterdam_file, headers=xml
     )
-    assert foreign.status_code == 409
+    assert foreign.status_code == 400
     assert "NL14BNGH0285001234" in foreign.json()["detail"]
     assert world.client.get(utrecht, headers=world.as_user("auditor-utrecht")).json()["items"] == []
     for name in ("auditor", "coach", "newcomer", "officer-utrecht"):

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from api.dependencies import TodayDep, UowFactoryDep
 from api.idempotency import IdempotencyDep
-from api.schemas import Amount, Links, Page, PageSize, Schema, amount
+from api.schemas import MONTH_PATTERN, Amount, Links, Page, PageSize, Schema, amount
 from api.security import Granted, require
 from ontzorgen import services
 from ontzorgen.access import Permission
@@ -30,9 +30,6 @@ from ontzorgen.views.allocations import (
 )
 
 router = APIRouter(tags=["allocations"])
-
-#: ``YYYY-MM`` between 2000-01 and 2100-12, the months ``Month`` accepts.
-MONTH_PATTERN = r"^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"
 
 
 class AllocationSummaryOut(Schema):

@@ -18,6 +18,7 @@ from pydantic import Field, field_validator, model_validator
 from api.dependencies import UowFactoryDep
 from api.idempotency import IdempotencyDep
 from api.schemas import (
+    MONTH_PATTERN,
     Amount,
     Page,
     PageAfter,
@@ -36,8 +37,6 @@ from ontzorgen.unit_of_work import UnitOfWork
 from ontzorgen.views.plan import IncomeView, incomes_page
 
 router = APIRouter(tags=["incomes"])
-
-MONTH_PATTERN = r"^20[0-9]{2}-(0[1-9]|1[0-2])$"
 
 
 class IncomeKindBody(enum.StrEnum):

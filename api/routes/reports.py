@@ -16,7 +16,7 @@ from pydantic import Field
 
 from api.csv import CSV_RESPONSE, csv_response, wants_csv
 from api.dependencies import TodayDep, UowFactoryDep
-from api.schemas import Amount, Page, PageAfter, PageSize, Schema, amount, page_links
+from api.schemas import MONTH_PATTERN, Amount, Page, PageAfter, PageSize, Schema, amount, page_links
 from api.security import Granted, require
 from ledger.money import Money
 from ontzorgen.access import Permission
@@ -30,7 +30,6 @@ router = APIRouter(tags=["reports"])
 PAID_REPORT_MONTHS_MAX = 120
 #: Households per block when the whole arrears report is streamed as CSV.
 ARREARS_CSV_HOUSEHOLDS_PER_BLOCK = 500
-MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
 class PhaseCountOut(Schema):
