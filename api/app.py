@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from api.audit import record_request
 from api.errors import install_refusal_handlers
 from api.oidc import OidcVerifier
+from api.pages import install_pages
 from api.problems import install_problem_handlers
 from api.routes import ROUTERS
 from ontzorgen.config import Settings, load_settings
@@ -83,4 +84,5 @@ def create_app(
 
     for router in ROUTERS:
         app.include_router(router, prefix="/v1")
+    install_pages(app)
     return app

@@ -1,4 +1,5 @@
-"""Writes one audit-log row per request to ``/v1`` (except health and the API description):
+"""Writes one audit-log row per request to ``/v1`` (except health and the API description) and
+per page a logged-in person opens (and every login attempt):
 who (the authenticated user, if any), what (method, path, read/change/denied), when, from where,
 with the municipality and household the request touched (``request.state.scope``, set by
 ``api.security.Access``). Refusals are recorded too: a denied look is worth knowing about.
@@ -22,6 +23,7 @@ from ontzorgen.unit_of_work import UnitOfWork
 UNAUDITED_PATHS = frozenset(
     {"/v1/health", "/v1/openapi.json", "/v1/docs", "/v1/docs/oauth2-redirect"}
 )
+UNAUDITED_PREFIXES = ("/static/", "/fonts/", "/taal/")
 PATH_LENGTH_MAX = 300
 
 
@@ -36,9 +38,12 @@ def _action(request: Request, status_code: int) -> str:
 
 async def record_request(request: Request, status_code: int) -> None:
     path = request.url.path
-    if not path.startswith("/v1/") or path in UNAUDITED_PATHS:
-        return
     principal: Principal | None = getattr(request.state, "principal", None)
+    if path in UNAUDITED_PATHS or path.startswith(UNAUDITED_PREFIXES):
+        return
+    if not path.startswith("/v1/") and principal is None and request.method == "GET":
+        # A page looked at without logging in (the login page itself): nobody's data was read.
+        return
     scope: Scope | None = getattr(request.state, "scope", None)
     municipality_id = principal.municipality_id if principal is not None else None
     household_id = None

@@ -4,7 +4,7 @@ domain reasons. A refusal not listed is a 409 (the request was understood, the s
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 
@@ -84,8 +84,12 @@ def status_of(error: Exception) -> int:
     return 409
 
 
-async def _refused(_request: Request, error: Exception) -> JSONResponse:
+async def _refused(request: Request, error: Exception) -> Response:
     status = status_of(error)
+    page_error = getattr(request.app.state, "page_error", None)
+    if page_error is not None and not request.url.path.startswith("/v1/"):
+        page_response: Response = page_error(request, status, str(error))
+        return page_response
     response = problem(status, str(error))
     if isinstance(error, users.LoginThrottled):
         response.headers["Retry-After"] = str(error.retry_after_seconds)

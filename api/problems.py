@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -44,8 +44,12 @@ def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
 
 
-async def _invalid_request(_request: Request, error: Exception) -> JSONResponse:
+async def _invalid_request(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
+    page_error = getattr(request.app.state, "page_error", None)
+    if page_error is not None and not request.url.path.startswith("/v1/"):
+        page_response: Response = page_error(request, 400, "")
+        return page_response
     errors = [
         {
             "name": ".".join(str(part) for part in item["loc"]),
@@ -57,8 +61,13 @@ async def _invalid_request(_request: Request, error: Exception) -> JSONResponse:
     return problem(400, f"The request has {len(errors)} invalid field(s).", invalidParams=errors)
 
 
-async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, StarletteHTTPException)
+    page_error = getattr(request.app.state, "page_error", None)
+    if page_error is not None and not request.url.path.startswith("/v1/"):
+        # People, not programs, asked: an HTML page (or the way to the login page).
+        page_response: Response = page_error(request, error.status_code, str(error.detail))
+        return page_response
     response = problem(error.status_code, str(error.detail))
     if error.headers:
         response.headers.update(error.headers)

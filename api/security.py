@@ -106,6 +106,7 @@ async def authenticate(request: Request, uow: UowFactoryDep) -> Principal:
         ):
             raise HTTPException(403, "The form has expired or came from elsewhere. Try again.")
         principal = session.principal
+        request.state.csrf_token = session.csrf_token
     request.state.principal = principal
     return principal
 
