@@ -9,20 +9,14 @@ from fastapi.responses import RedirectResponse
 
 from api.dependencies import UowFactoryDep
 from api.pages.i18n import LANGUAGES
-from api.pages.templating import LANGUAGE_COOKIE, render
+from api.pages.templating import LANGUAGE_COOKIE, menu_of, render
 from api.security import SESSION_COOKIE, CurrentPrincipal, current_session, now_utc
 from ontzorgen import users
-from ontzorgen.access import Principal, Role
+from ontzorgen.access import Principal
 from ontzorgen.users import LoginFailed, LoginThrottled, Session
 
 router = APIRouter(include_in_schema=False)
 
-HOME_OF_ROLE = {
-    Role.NEWCOMER: "/mijn-geld",
-    Role.COACH: "/coach",
-    Role.INCOME_OFFICER: "/gemeente/betaalruns",
-    Role.AUDITOR: "/gemeente/rapportages",
-}
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
@@ -34,7 +28,7 @@ def _local(target: str | None, fallback: str) -> str:
 
 
 def home_of(principal: Principal) -> str:
-    return HOME_OF_ROLE[principal.role]
+    return menu_of(principal)[0][1]
 
 
 @router.get("/")

@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from api.pages.i18n import LANGUAGES, Language, language_of, translations
 from ledger.money import Money
-from ontzorgen.access import Principal
+from ontzorgen.access import Principal, Role
 
 TEMPLATE_DIRECTORY = Path(__file__).parent / "templates"
 LANGUAGE_COOKIE = "ontzorgen_taal"
@@ -42,6 +42,26 @@ def euro(money: Money) -> str:
 
 def day(value: date) -> str:
     return f"{value:%d-%m-%Y}"
+
+
+def menu_of(principal: Principal) -> list[tuple[str, str]]:
+    """(Dutch label, path) of each role's menu; the first is the role's home page."""
+    if principal.role is Role.NEWCOMER:
+        return [("Mijn geld", "/mijn-geld"), ("Eerdere overzichten", "/mijn-geld/archief")]
+    if principal.role is Role.COACH:
+        return [("Mijn huishoudens", "/coach")]
+    municipality = f"/gemeenten/{principal.municipality_id}"
+    if principal.role is Role.AUDITOR:
+        return [
+            ("Rapportages", f"{municipality}/rapportages"),
+            ("Betaalruns", f"{municipality}/betaalruns"),
+            ("Auditlog", f"{municipality}/auditlog"),
+        ]
+    return [
+        ("Betaalruns", f"{municipality}/betaalruns"),
+        ("Bankafschriften", f"{municipality}/bankafschriften"),
+        ("Rapportages", f"{municipality}/rapportages"),
+    ]
 
 
 def gettext_for(language: Language) -> Callable[..., str]:
@@ -82,6 +102,7 @@ def render(
         "euro": euro,
         "day": day,
         "path": request.url.path,
+        "menu": [] if principal is None else menu_of(principal),
         **(context or {}),
     }
     body = environment.get_template(template).render(values)
