@@ -121,3 +121,70 @@ def test_the_audit_log_refuses_updates_and_deletes(world: ApiWorld) -> None:
     for statement in ("UPDATE audit_log SET user_name = 'someone else'", "DELETE FROM audit_log"):
         with pytest.raises(DBAPIError, match="append-only"), world.engine.begin() as connection:
             connection.execute(text(statement))
+
+
+def test_a_session_ends_after_thirty_idle_minutes_and_after_eight_hours(engine: Engine) -> None:
+    from datetime import timedelta
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from ontzorgen.config import Settings
+    from tests.api_world import NOW
+
+    world = make_api_world(engine)
+    clock = [NOW]
+    client = TestClient(create_app(engine, clock=lambda: clock[0], settings=Settings()))
+
+    def log_in() -> None:
+        client.cookies.clear()
+        response = client.post(
+            "/v1/sessions", json={"name": "auditor", "password": "auditor-wachtwoord"}
+        )
+        assert response.status_code == 201
+
+    log_in()
+    clock[0] = NOW + timedelta(minutes=29)
+    assert client.get("/v1/me").status_code == 200  # and this request counts as activity
+    clock[0] = NOW + timedelta(minutes=58)
+    assert client.get("/v1/me").status_code == 200
+    clock[0] = NOW + timedelta(minutes=89)
+    assert client.get("/v1/me").status_code == 401
+
+    clock[0] = NOW + timedelta(hours=10)
+    log_in()
+    for minutes in range(25, 8 * 60, 25):
+        clock[0] = NOW + timedelta(hours=10, minutes=minutes)
+        assert client.get("/v1/me").status_code == 200
+    clock[0] = NOW + timedelta(hours=18, minutes=1)
+    assert client.get("/v1/me").status_code == 401
+    assert world.own.household_id > 0
+
+
+def test_a_revoked_or_expired_token_no_longer_opens_anything(world: ApiWorld) -> None:
+    from datetime import timedelta
+
+    from ontzorgen import users
+    from tests.api_world import NOW
+
+    headers = world.as_user("officer")
+    assert world.client.get("/v1/me", headers=headers).status_code == 200
+    users.revoke_token(world.uow(), headers["Authorization"].removeprefix("Bearer "))
+    assert world.client.get("/v1/me", headers=headers).status_code == 401
+
+    expired = users.issue_token(world.uow(), "coach", expires_at=NOW - timedelta(seconds=1))
+    response = world.client.get("/v1/me", headers={"Authorization": f"Bearer {expired}"})
+    assert response.status_code == 401
+    assert "expired" in response.json()["detail"]
+
+
+def test_an_altered_token_secret_is_refused_even_after_the_real_one_was_verified(
+    world: ApiWorld,
+) -> None:
+    token = world.own.tokens["newcomer"]
+    assert (
+        world.client.get("/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    )
+    altered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    response = world.client.get("/v1/me", headers={"Authorization": f"Bearer {altered}"})
+    assert response.status_code == 401
