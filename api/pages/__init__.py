@@ -15,13 +15,16 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.pages import session_pages
+from api.pages import coach_pages, session_pages
 from api.pages.templating import render
 
 STATIC_DIRECTORY = Path(__file__).parent / "static"
 FONT_DIRECTORY = Path(__file__).parent / "fonts"
 
-PAGE_ROUTERS = (session_pages.router,)
+PAGE_ROUTERS = (
+    session_pages.router,
+    coach_pages.router,
+)
 
 
 def page_error(request: Request, status_code: int, detail: str) -> Response:
