@@ -136,7 +136,7 @@ def test_the_caseload_in_arabic_is_right_to_left_and_translated(world: ApiWorld)
 
     assert 'dir="rtl"' in text and 'lang="ar"' in text
     assert "Mijn huishoudens</h1>" not in text
-    assert "الإشارات المفتوحة" in text
+    assert "التنبيهات المفتوحة" in text
     # What the domain wrote stays Dutch, marked so a screen reader reads it as Dutch.
     assert '<span lang="nl" dir="ltr">Tekort huur.</span>' in text
 
