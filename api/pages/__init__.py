@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.pages import coach_pages, municipality_pages, session_pages
+from api.pages import coach_pages, municipality_pages, newcomer_pages, session_pages
 from api.pages.templating import render
 
 STATIC_DIRECTORY = Path(__file__).parent / "static"
@@ -24,6 +24,7 @@ FONT_DIRECTORY = Path(__file__).parent / "fonts"
 PAGE_ROUTERS = (
     session_pages.router,
     coach_pages.router,
+    newcomer_pages.router,
     municipality_pages.router,
 )
 
