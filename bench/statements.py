@@ -57,6 +57,7 @@ import contextlib
 import json
 import os
 import random
+import resource
 import socket
 import subprocess
 import sys
@@ -311,16 +312,86 @@ def run_load(
         ],
     }
     spec_path.write_text(json.dumps(spec))
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     output = subprocess.run(
         [sys.executable, __file__, "--load", str(spec_path)],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    result["load_cpu_seconds"] = (
+        children_after.ru_utime
+        - children_before.ru_utime
+        + children_after.ru_stime
+        - children_before.ru_stime
+    )
     if result["failed"]:
         raise SystemExit(f"{result['failed']} responses were not 200, e.g. {result['failures']}")
     return result
+
+
+# -- where the CPU goes ----------------------------------------------------------------------------
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of one process (Linux /proc), 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    return [int(child) for child in found]
+
+
+class CpuMeter:
+    """CPU seconds of the server (uvicorn and its workers) and of the database's backends serving
+    this database, between ``start`` and ``stop``; the load generator's comes from its rusage."""
+
+    def __init__(self, server_pid: int, database: str) -> None:
+        self.server_pid, self.database = server_pid, database
+        self.before: dict[str, dict[int, float]] = {}
+
+    def _backends(self) -> list[int]:
+        engine = make_engine(self.database, pool_size=1)
+        try:
+            with engine.connect() as connection:
+                return [
+                    int(pid)
+                    for pid in connection.execute(
+                        text(
+                            "SELECT pid FROM pg_stat_activity "
+                            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                        )
+                    ).scalars()
+                ]
+        finally:
+            engine.dispose()
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        server = [self.server_pid, *_children(self.server_pid)]
+        return {
+            "server": {pid: _cpu_seconds(pid) for pid in server},
+            "postgres": {pid: _cpu_seconds(pid) for pid in self._backends()},
+        }
+
+    def start(self) -> None:
+        self.before = self._sample()
+
+    def stop(self) -> dict[str, float]:
+        after = self._sample()
+        return {
+            part: sum(seconds - self.before[part].get(pid, 0.0) for pid, seconds in now.items())
+            for part, now in after.items()
+        }
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -420,11 +491,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"warm-up: {arguments.warmup} s")
         run_load(port, groups["all"], tokens, arguments.clients, arguments.warmup, 1, spec_path)
         say(f"timed: {arguments.duration} s, {arguments.clients} clients, all households")
-        overall = summary(
-            run_load(
-                port, groups["all"], tokens, arguments.clients, arguments.duration, 2, spec_path
-            )
+        meter = CpuMeter(server.pid, arguments.database)
+        meter.start()
+        measured = run_load(
+            port, groups["all"], tokens, arguments.clients, arguments.duration, 2, spec_path
         )
+        cpu = meter.stop()
+        overall = summary(measured)
+        count = max(overall["requests"], 1)
+        cpu_ms = {
+            "server_cpu_ms_per_request": round(cpu["server"] * 1000 / count, 2),
+            "postgres_cpu_ms_per_request": round(cpu["postgres"] * 1000 / count, 2),
+            "load_generator_cpu_ms_per_request": round(
+                measured["load_cpu_seconds"] * 1000 / count, 2
+            ),
+        }
+        say(f"  CPU per request: {cpu_ms}")
         say(f"  {overall}")
         by_history = {}
         for name in ("1 month", "60 months"):
@@ -457,6 +539,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "p50_ms_1_month": one["p50_ms"],
         "p50_ms_60_months": sixty["p50_ms"],
         "requests": overall["requests"],
+        **cpu_ms,
         "history_p99_ratio": round(sixty["p99_ms"] / one["p99_ms"], 3),
         "households": arguments.households,
         "statement_month": str(STATEMENT_MONTH),
