@@ -218,7 +218,7 @@ def app_routes() -> set[tuple[str, str]]:
         for router in ROUTERS
         for route in router.routes
         if isinstance(route, APIRoute)
-        for method in route.methods
+        for method in route.methods or ()
         if method != "HEAD"
     }
     return routes
@@ -242,7 +242,7 @@ def _call(world: ApiWorld, method: str, path: str, user: str | None) -> int:
     headers = {"Idempotency-Key": "matrix-key-0001"}
     if user is not None:
         headers.update(world.as_user(user))
-    body = None if method == "GET" else {}
+    body: dict[str, str] | None = None if method == "GET" else {}
     response = world.client.request(method, path, headers=headers, json=body)
     if response.status_code >= 400:
         assert response.headers["content-type"] == "application/problem+json", (method, path)

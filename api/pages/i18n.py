@@ -55,8 +55,18 @@ def language_of(code: str | None) -> Language:
     return LANGUAGES.get(code or "", LANGUAGES[SOURCE_LANGUAGE])
 
 
+#: When two parts of the site translate the same Dutch text differently, the earlier part wins:
+#: the shared words first, then the newcomer's (who reads the translations most), then the rest.
+CATALOG_PRIORITY = ("common", "newcomer", "coach", "municipality")
+
+
 def catalog_files(code: str) -> list[Path]:
-    return sorted((LOCALE_DIRECTORY / code).glob("*.po"))
+    def rank(path: Path) -> tuple[int, str]:
+        stem = path.stem
+        order = CATALOG_PRIORITY.index(stem) if stem in CATALOG_PRIORITY else len(CATALOG_PRIORITY)
+        return order, stem
+
+    return sorted((LOCALE_DIRECTORY / code).glob("*.po"), key=rank)
 
 
 @cache
@@ -68,7 +78,7 @@ def translations(code: str) -> NullTranslations:
     for path in catalog_files(code):
         with path.open("rb") as file:
             for message in read_po(file, locale=code):
-                if message.id and message.string and not message.fuzzy:
+                if message.id and message.string and not message.fuzzy and message.id not in merged:
                     merged.add(message.id, message.string)
     compiled = io.BytesIO()
     write_mo(compiled, merged)
