@@ -12,17 +12,24 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
 from fastapi.routing import APIRoute
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, FilePayload, Page
 from playwright.sync_api import Error as PlaywrightError
 
 from api.pages import PAGE_ROUTERS
 from api.pages.templating import menu_of
+from ontzorgen import payment_runs, statement_intake
+from ontzorgen.demo import MUNICIPALITIES
 from ontzorgen.unit_of_work import UnitOfWork
+from ontzorgen.views import runs as run_views
 from tests.browser.conftest import (
+    NOON,
+    TODAY,
     Sessions,
     Site,
     axe_violations,
@@ -30,18 +37,24 @@ from tests.browser.conftest import (
     principal_of,
     screenshot,
 )
+from tests.camt_builder import Line, statement
 
 pytestmark = pytest.mark.browser
 
 #: The four roles, by their demo login (``inkomen2`` is the second officer of the four-eyes rule).
 ROLES = ("nieuwkomer", "coach", "inkomen", "accountant")
 LANGUAGES = ("nl", "ar")
-#: Links the sweep does not follow: they change state, switch language, or download a file.
-NOT_A_PAGE = re.compile(r"^/(uitloggen|taal/|static/|fonts/|v1/)|[./](pdf|csv|xml)$")
+#: Links the sweep does not follow: they change state, switch language, or are no page of ours.
+NOT_FOLLOWED = re.compile(r"^/(uitloggen|taal/|static/|fonts/|v1/)")
+#: Links to files: fetched once per route to see they answer, not checked with axe.
+A_FILE = re.compile(r"[./](pdf|csv|xml)$")
 #: Of many links to the same kind of page (each household, each month), the sweep checks this many.
 PAGES_PER_ROUTE_MAX = 2
 #: A crawl that finds more pages than this has found a loop (say, "previous month" forever).
 PAGES_PER_ROLE_MAX = 80
+#: The account tests/camt_builder.py writes statements for, and the demo Rotterdam's own account.
+CAMT_BUILDER_IBAN = b"NL14BNGH0285001234"
+MUNICIPALITY_IBAN = MUNICIPALITIES[0].bank_iban.encode()
 
 
 def household_ids(site: Site) -> list[int]:
@@ -119,11 +132,58 @@ def test_each_role_logs_in_through_the_form_and_lands_on_its_home_page(
     for name in (*ROLES, "inkomen2"):
         page = sessions.page(name, "nl")
         home = menu_of(principal_of(site.engine, name))[0][1]
+        page.goto(site.url(home))
+        # A newcomer's "my money" is this month's statement: the home link may lead on.
+        lands_on = page.url
         response = page.goto(site.url("/"))
         assert response is not None
-        assert response.status == 200, f"{name}: {home} answered {response.status}"
-        assert urlsplit(page.url).path == home, f"{name} landed on {page.url}, not {home}"
+        assert response.status == 200, f"{name}: / answered {response.status}"
+        assert page.url == lands_on, f"{name} landed on {page.url}, not {lands_on}"
         page.close()
+
+
+# --- the newcomer -------------------------------------------------------------------------------
+
+ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
+
+
+def test_a_newcomer_sees_this_months_money_the_archive_and_the_pdf_and_switches_to_arabic(
+    sessions: Sessions, site: Site
+) -> None:
+    page = sessions.page("nieuwkomer", "nl")
+    page.goto(site.url("/mijn-geld"))
+    statement = urlsplit(page.url).path
+    assert re.fullmatch(r"/huishoudens/\d+/maandoverzicht/\d{4}-\d{2}", statement), page.url
+    assert page.locator("h1").inner_text().startswith("Mijn geld in")
+    assert page.locator("main table caption").count() >= 2, "what came in and what was paid"
+    screenshot(page, "newcomer-nl-my-money")
+
+    pdf = page.locator("main a[href$='/pdf']").first
+    answer = page.context.request.get(site.url(pdf.get_attribute("href") or ""))
+    assert answer.status == 200
+    assert answer.headers["content-type"] == "application/pdf"
+    assert answer.body().startswith(b"%PDF")
+
+    with page.expect_navigation():
+        page.locator("header nav a[href='/mijn-geld/archief']").click()
+    archive = urlsplit(page.url).path
+    assert re.fullmatch(r"/huishoudens/\d+/maandoverzichten", archive), page.url
+    months = page.locator("main table a[href*='/maandoverzicht/']")
+    assert months.count() >= 2, "a newcomer in the demo has several months of statements"
+    older = months.nth(1).get_attribute("href") or ""
+    with page.expect_navigation():
+        months.nth(1).click()
+    assert urlsplit(page.url).path == older
+    assert page.locator("html").get_attribute("dir") == "ltr"
+
+    with page.expect_navigation():
+        page.locator("header a[hreflang='ar']").click()
+    assert urlsplit(page.url).path == older, "the language switch comes back to the same page"
+    assert page.locator("html").get_attribute("lang") == "ar"
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert ARABIC_LETTER.search(page.locator("h1").inner_text()), "the heading is in Arabic"
+    screenshot(page, "newcomer-ar-older-month")
+    page.close()
 
 
 # --- the coach ----------------------------------------------------------------------------------
@@ -176,6 +236,158 @@ def test_a_coach_opens_a_household_from_the_caseload_handles_a_signal_and_record
     page.close()
 
 
+# --- the income officers and the auditor ---------------------------------------------------------
+
+
+def submit(page: Page, form: str) -> None:
+    with page.expect_navigation():
+        page.locator(f"{form} button[type=submit]").click()
+
+
+def post_as_if_the_button_were_there(page: Page, action: str) -> None:
+    """A form the page does not offer, sent anyway (a stale tab, a crafted request)."""
+    with page.expect_navigation():
+        page.evaluate(
+            """action => {
+                const form = document.createElement("form");
+                form.method = "post";
+                form.action = action;
+                form.appendChild(document.querySelector("input[name=csrfToken]").cloneNode());
+                document.body.appendChild(form);
+                form.submit();
+            }""",
+            action,
+        )
+
+
+def test_an_officer_prepares_a_payment_run_another_approves_it_and_the_file_downloads(
+    sessions: Sessions, site: Site
+) -> None:
+    municipality = municipality_of(site, "inkomen")
+    runs = f"/gemeenten/{municipality}/betaalruns"
+    page = sessions.page("inkomen", "nl")
+    page.goto(site.url(runs))
+    assert page.locator("h1").count() == 1
+    page.fill("#uitvoerdatum", (TODAY + timedelta(days=1)).isoformat())
+    submit(page, f"form[action='{runs}']")
+    run = urlsplit(page.url).path
+    assert re.fullmatch(r"/betaalruns/\d+", run), page.url
+    assert "klaargezet" in page.get_by_role("status").inner_text()
+    screenshot(page, "inkomen-nl-run-prepared")
+    assert_accessible(page, f"{run} just prepared (nl)")
+
+    # Four eyes: the preparer is told a colleague approves, and approving anyway is refused.
+    assert page.locator(f"form[action='{run}/goedkeuren']").count() == 0
+    assert page.get_by_text("Een collega moet hem goedkeuren.").count() == 1
+    post_as_if_the_button_were_there(page, f"{run}/goedkeuren")
+    assert page.get_by_role("alert").count() == 1, "the preparer sees why approving failed"
+    assert page.get_by_text("Nog niet goedgekeurd").count() == 1
+    screenshot(page, "inkomen-nl-run-approval-refused")
+    assert_accessible(page, f"{run} after the preparer tried to approve (nl)")
+    page.close()
+
+    second = sessions.page("inkomen2", "nl")
+    second.goto(site.url(run))
+    submit(second, f"form[action='{run}/goedkeuren']")
+    assert "goedgekeurd" in second.get_by_role("status").inner_text()
+    submit(second, f"form[action='{run}/uitvoeren']")
+    assert "uitgevoerd" in second.get_by_role("status").inner_text()
+    screenshot(second, "inkomen2-nl-run-executed")
+    assert_accessible(second, f"{run} executed (nl)")
+
+    file_link = second.locator(f"a[href^='{run}/bestanden/']").first
+    with second.expect_download() as started:
+        file_link.click()
+    content = Path(started.value.path()).read_bytes()
+    assert b"urn:iso:std:iso:20022:tech:xsd:pain.001.001.09" in content
+    second.close()
+
+
+def municipality_of(site: Site, name: str) -> int:
+    municipality = principal_of(site.engine, name).municipality_id
+    assert municipality is not None
+    return municipality
+
+
+def an_executed_run(site: Site) -> int:
+    """The run the officers' test executed, or one executed here when that test did not run."""
+    municipality = municipality_of(site, "inkomen")
+    with UnitOfWork(site.engine) as uow:
+        found = run_views.runs_of(uow.connection, municipality, before_id=0, limit=20)
+    executed = [run.run_id for run in found if run.status == "executed"]
+    if executed:
+        return executed[0]
+    view = payment_runs.prepare_run(
+        UnitOfWork(site.engine), municipality, TODAY + timedelta(days=1), actor="inkomen"
+    )
+    payment_runs.approve_run(UnitOfWork(site.engine), view.run.run_id, actor="inkomen2")
+    payment_runs.execute_run(
+        UnitOfWork(site.engine), view.run.run_id, actor="inkomen2", today=TODAY, now=NOON
+    )
+    return view.run.run_id
+
+
+def test_an_officer_imports_a_bank_statement_and_matches_a_line_by_hand(
+    sessions: Sessions, site: Site
+) -> None:
+    run_id = an_executed_run(site)
+    with UnitOfWork(site.engine) as uow:
+        paid = run_views.payments_of_run(uow.connection, run_id, after_id=0, limit=2)
+    municipality = municipality_of(site, "inkomen")
+    camt = statement(
+        [
+            Line(paid[0].end_to_end_id, paid[0].amount.cents),
+            Line(None, paid[1].amount.cents, remittance="Huur november, kenmerk onleesbaar"),
+        ],
+        booked_on=TODAY,
+        statement_id="BROWSER-1",
+    ).replace(CAMT_BUILDER_IBAN, MUNICIPALITY_IBAN)
+    imports = f"/gemeenten/{municipality}/bankafschriften"
+    page = sessions.page("inkomen", "nl")
+    page.goto(site.url(imports))
+    upload = FilePayload(name="afschrift.xml", mimeType="application/xml", buffer=camt)
+    page.set_input_files("#bestand", files=[upload])
+    submit(page, f"form[action='{imports}']")
+    statement_page = urlsplit(page.url).path
+    assert re.fullmatch(r"/bankafschriften/\d+", statement_page), page.url
+    match_forms = page.locator("form[action*='/koppelen']")
+    assert match_forms.count() == 1, "one line has no EndToEndId: it waits to be matched by hand"
+    screenshot(page, "inkomen-nl-statement-imported")
+    assert_accessible(page, f"{statement_page} with a line to match (nl)")
+
+    match_forms.first.locator("input[name=betaling]").fill("ONTZ-BESTAAT-NIET")
+    submit(page, "form[action*='/koppelen']")
+    assert page.get_by_role("alert").count() == 1, "an unknown payment is refused in words"
+    assert_accessible(page, f"{statement_page} after an unknown payment (nl)")
+
+    page.locator("form[action*='/koppelen'] input[name=betaling]").fill(paid[1].end_to_end_id)
+    submit(page, "form[action*='/koppelen']")
+    assert page.get_by_role("alert").count() == 0, page.locator("main").inner_text()
+    assert page.locator("form[action*='/koppelen']").count() == 0
+    page.close()
+
+
+def test_an_auditor_reads_the_reports_with_the_chart_and_the_audit_log(
+    sessions: Sessions, site: Site
+) -> None:
+    municipality = municipality_of(site, "accountant")
+    page = sessions.page("accountant", "nl")
+    page.goto(site.url("/"))
+    assert urlsplit(page.url).path == f"/gemeenten/{municipality}/rapportages"
+    chart = page.locator("main svg[role=img]")
+    assert chart.count() == 1
+    assert chart.get_attribute("aria-labelledby")
+    assert page.locator("main svg rect").count() >= 1, "a bar for each month"
+    assert page.locator("main table caption").count() >= 1
+    assert page.locator("form[method=post]").count() == 1, "only the logout form: an auditor reads"
+
+    with page.expect_navigation():
+        page.locator(f"header nav a[href='/gemeenten/{municipality}/auditlog']").click()
+    assert page.locator("main table tbody tr").count() >= 1, "today's page visits are logged"
+    assert "inkomen2" in page.locator("main").inner_text(), "who approved the run shows up"
+    page.close()
+
+
 # --- a newcomer sees only their own household ------------------------------------------------
 
 
@@ -210,7 +422,8 @@ class Crawl:
     urls: list[str] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)
     routes: set[str] = field(default_factory=set)
-    downloads: list[str] = field(default_factory=list)
+    #: Routes that answered a file to a link (a PDF, a CSV, a payment file), by their template.
+    files: set[str] = field(default_factory=set)
 
 
 def page_routes() -> dict[str, re.Pattern[str]]:
@@ -227,6 +440,21 @@ def route_of(routes: dict[str, re.Pattern[str]], path: str) -> str | None:
     matches = [template for template, pattern in routes.items() if pattern.match(path)]
     # The most specific template wins: /x/{id} and /x/nieuw both match /x/nieuw.
     return min(matches, key=lambda template: template.count("{")) if matches else None
+
+
+def check_file(
+    page: Page, site: Site, routes: dict[str, re.Pattern[str]], path: str, result: Crawl
+) -> None:
+    """A file link must answer its file: fetched once per route, with the page's session."""
+    template = route_of(routes, urlsplit(path).path)
+    if template in result.files:
+        return
+    answer = page.context.request.get(site.url(path))
+    kind = answer.headers.get("content-type", "")
+    if answer.status != 200 or kind.startswith("text/html"):
+        result.broken.append(f"{path} (a file) answered {answer.status} {kind}")
+    elif template is not None:
+        result.files.add(template)
 
 
 def crawl(sessions: Sessions, site: Site, name: str) -> Crawl:
@@ -248,9 +476,9 @@ def crawl(sessions: Sessions, site: Site, name: str) -> Crawl:
         try:
             response = page.goto(site.url(path))
         except PlaywrightError as error:
-            # A link to a file (a PDF, a payment file) the browser downloads instead of showing.
+            # A link to a file the browser downloads instead of showing.
             if "Download is starting" in str(error):
-                result.downloads.append(path)
+                check_file(page, site, routes, path, result)
                 continue
             raise
         status = response.status if response is not None else 0
@@ -268,10 +496,13 @@ def crawl(sessions: Sessions, site: Site, name: str) -> Crawl:
             if f"{parts.scheme}://{parts.netloc}" != site.base_url:
                 continue
             local = parts.path + (f"?{parts.query}" if parts.query else "")
-            if NOT_A_PAGE.search(parts.path) or local in seen:
+            if local in seen or NOT_FOLLOWED.search(parts.path):
                 continue
             seen.add(local)
-            queue.append(local)
+            if A_FILE.search(parts.path):
+                check_file(page, site, routes, local, result)
+            else:
+                queue.append(local)
     page.close()
     return result
 
@@ -288,8 +519,34 @@ class LazyCrawls(dict[str, Crawl]):
         return self[name]
 
 
+def a_statement_import(site: Site) -> None:
+    """A bank statement imported, so its page is there to check (the officers' test makes one)."""
+    municipality = municipality_of(site, "inkomen")
+    run_id = an_executed_run(site)
+    with UnitOfWork(site.engine) as uow:
+        if run_views.statement_imports_of(uow.connection, municipality, before_id=0, limit=1):
+            return
+        paid = run_views.payments_of_run(uow.connection, run_id, after_id=0, limit=1)
+    camt = statement(
+        [Line(paid[0].end_to_end_id, paid[0].amount.cents), Line(None, 1234, remittance="?")],
+        booked_on=TODAY,
+        statement_id="BROWSER-SWEEP",
+    ).replace(CAMT_BUILDER_IBAN, MUNICIPALITY_IBAN)
+    statement_intake.import_municipal_statement(
+        UnitOfWork(site.engine),
+        municipality,
+        camt,
+        file_name="afschrift.xml",
+        actor="inkomen",
+        today=TODAY,
+    )
+
+
 @pytest.fixture(scope="module")
 def crawls(sessions: Sessions, site: Site) -> dict[str, Crawl]:
+    # Pages that exist only once something happened: an executed run, an imported statement.
+    an_executed_run(site)
+    a_statement_import(site)
     return LazyCrawls(sessions, site)
 
 
@@ -319,11 +576,24 @@ def test_every_page_a_role_can_reach_passes_axe(
 
 def test_the_sweep_reaches_every_page_route(site: Site, crawls: dict[str, Crawl]) -> None:
     """A page nobody can reach by a link, or one added later, must not escape the axe check."""
-    reached = set().union(*(crawls[name].routes for name in ROLES))
-    not_pages = {"/", "/taal/{code}"}
-    missing = sorted(set(page_routes()) - reached - not_pages - set(DOWNLOAD_ROUTES))
+    pages = set().union(*(crawls[name].routes for name in ROLES))
+    files = set().union(*(crawls[name].files for name in ROLES))
+    missing = sorted(set(page_routes()) - pages - set(FILE_ROUTES) - set(CHECKED_ELSEWHERE))
     assert not missing, f"page routes no role reaches by a link from its menu: {missing}"
+    unlinked = sorted(set(FILE_ROUTES) - files)
+    assert not unlinked, f"file routes no page links to (or that do not answer): {unlinked}"
 
 
-#: GET routes that answer a file, not a page (checked by the main-path tests instead).
-DOWNLOAD_ROUTES: tuple[str, ...] = ()
+#: GET routes that answer a file to a link, not a page: the sweep fetches each once.
+FILE_ROUTES = (
+    "/huishoudens/{household_id}/maandoverzicht/{month}/pdf",
+    "/betaalruns/{run_id}/bestanden/{message_id}",
+    "/gemeenten/{municipality_id}/rapportages/{naam}.csv",
+    "/gemeenten/{municipality_id}/auditlog.csv",
+)
+#: GET routes of the pages the sweep does not reach by links, and where they are checked.
+CHECKED_ELSEWHERE = {
+    "/": "a redirect to the role's home (test_each_role_logs_in_...)",
+    "/taal/{code}": "a redirect back with the language cookie (the newcomer's test)",
+    "/inloggen": "test_the_login_page_passes_axe_in_dutch_and_in_arabic",
+}
