@@ -37,7 +37,8 @@ token is remembered per process, and the warm-up pays it). Every response must b
 
 The machine's load (``os.getloadavg``) before and after is printed, since the two cores are shared,
 and so is the CPU each part spent per request in the ``all`` phase (``/proc`` of the uvicorn
-processes and of the PostgreSQL backends of this database; the load generator's rusage): on a
+processes and of the PostgreSQL backends of this database, a lower bound as a backend that closes
+during the phase is not counted; the load generator's rusage): on a
 machine busy with other work these say more than the throughput does.
 
 How to run
