@@ -442,6 +442,12 @@ def route_of(routes: dict[str, re.Pattern[str]], path: str) -> str | None:
     return min(matches, key=lambda template: template.count("{")) if matches else None
 
 
+def local_of(url: str) -> str:
+    """The path and query of a URL on this site, without the fragment."""
+    parts = urlsplit(urldefrag(url)[0])
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def check_file(
     page: Page, site: Site, routes: dict[str, re.Pattern[str]], path: str, result: Crawl
 ) -> None:
@@ -488,14 +494,24 @@ def crawl(sessions: Sessions, site: Site, name: str) -> Crawl:
             continue
         if not kind.startswith("text/html"):
             continue
-        result.urls.append(path)
+        landed = local_of(page.url)
+        if landed != path:
+            # A link that leads on (the newcomer's "my money" is this month's statement): the
+            # page it leads to is checked once, under its own address.
+            if landed in seen:
+                continue
+            seen.add(landed)
+            template = route_of(routes, urlsplit(landed).path)
+            if template is not None:
+                per_route[template] += 1
+                result.routes.add(template)
+        result.urls.append(landed)
         assert len(result.urls) <= PAGES_PER_ROLE_MAX, f"{name}: more than 80 pages: {result.urls}"
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
-            url, _ = urldefrag(href)
-            parts = urlsplit(url)
+            parts = urlsplit(urldefrag(href)[0])
             if f"{parts.scheme}://{parts.netloc}" != site.base_url:
                 continue
-            local = parts.path + (f"?{parts.query}" if parts.query else "")
+            local = local_of(href)
             if local in seen or NOT_FOLLOWED.search(parts.path):
                 continue
             seen.add(local)
