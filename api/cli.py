@@ -35,8 +35,9 @@ def _serve(arguments: argparse.Namespace) -> int:
     engine = make_engine(settings.database_url)
     host = arguments.host or settings.host
     port = arguments.port or settings.port
-    print(f"ontzorgen serves on http://{host}:{port}/v1/health")
+    print(f"ontzorgen serves on http://{host}:{port}/ (log in with a demo login printed above)")
     print(f"API documentation: http://{host}:{port}/v1/docs (OpenAPI: /v1/openapi.json)")
+    print(f"Health: http://{host}:{port}/v1/health")
     print(f"Database: {engine.url.render_as_string(hide_password=True)}")
     uvicorn.run(create_app(engine), host=host, port=port, log_level=settings.log_level)
     return 0
