@@ -404,6 +404,8 @@ def test_a_newcomer_cannot_open_another_households_pages(
         assert response is not None
         assert response.status == 403, f"{path} answered {response.status}, not 403"
         assert page.locator("h1").count() == 1
+        if language == "nl":
+            assert "Deze pagina is niet voor u." in page.locator("main").inner_text()
         screenshot(page, f"error-403-{language}-{path}")
         violations = axe_violations(page)
         if violations:
