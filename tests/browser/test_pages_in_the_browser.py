@@ -236,6 +236,42 @@ def test_a_coach_opens_a_household_from_the_caseload_handles_a_signal_and_record
     page.close()
 
 
+def test_a_coach_asks_for_a_phase_step_and_decides_the_proposal_with_a_reason(
+    sessions: Sessions, site: Site
+) -> None:
+    page = sessions.page("coach", "nl")
+    page.goto(site.url("/coach"))
+    households = sorted(
+        {
+            href
+            for href in page.eval_on_selector_all(
+                "main a[href^='/huishoudens/']", "links => links.map(a => a.getAttribute('href'))"
+            )
+            if re.fullmatch(r"/huishoudens/\d+", href)
+        }
+    )
+    decision = page.locator("form[action*='/fasevoorstel/'][action$='/besluit']")
+    for household in households:
+        page.goto(site.url(household))
+        ask = f"form[action='{household}/fasevoorstel']"
+        if decision.count() == 0 and page.locator(ask).count() == 1:
+            submit(page, ask)
+            assert page.get_by_role("status").count() == 1, "asking always gives an answer"
+        if decision.count() == 1:
+            break
+    assert decision.count() == 1, "no household in the demo is ready for a step"
+    screenshot(page, "coach-nl-phase-proposal")
+    assert_accessible(page, f"{household} with a phase proposal to decide (nl)")
+
+    page.check("#besluit-niet-akkoord")
+    page.fill("#reden", "Eerst nog twee maanden zonder achterstand.")
+    submit(page, "form[action*='/fasevoorstel/'][action$='/besluit']")
+    assert "niet akkoord" in page.get_by_role("status").inner_text()
+    assert "Eerst nog twee maanden zonder achterstand." in page.locator("main").inner_text()
+    assert_accessible(page, f"{household} after deciding a proposal (nl)")
+    page.close()
+
+
 # --- the income officers and the auditor ---------------------------------------------------------
 
 
