@@ -1,4 +1,4 @@
-"""Shared FastAPI dependencies as ``Annotated`` aliases."""
+"""Shared FastAPI dependencies as ``Annotated`` aliases, and the request's database connection."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
+from ledger.database import is_postgresql
 from ontzorgen.unit_of_work import UnitOfWork
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -44,3 +45,63 @@ def get_today(request: Request) -> date:
 
 
 TodayDep = Annotated[date, Depends(get_today)]
+
+
+class RequestDatabase:
+    """The request's own database connection, checked out of the pool on first use and given back
+    by ``api.app``'s edge middleware when the response has gone out (after its audit row).
+
+    Authentication, the scope lookup, a read route's queries and the audit row share it, so a
+    request takes one connection (and pays one pre-ping) instead of one per step. On PostgreSQL it
+    runs in autocommit: every statement is its own transaction, which for READ COMMITTED reads is
+    what a transaction gave too (each statement sees a fresh snapshot) without the BEGIN and
+    ROLLBACK round trips. On SQLite a transaction takes the write lock (``BEGIN IMMEDIATE``), so
+    ``idle()`` ends it before a route opens a unit of work of its own.
+    """
+
+    __slots__ = ("_connection", "_engine")
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+
+    def connection(self) -> Connection:
+        if self._connection is None:
+            connection = self._engine.connect()
+            if is_postgresql(connection):
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            self._connection = connection
+        return self._connection
+
+    @property
+    def opened(self) -> bool:
+        return self._connection is not None
+
+    def idle(self) -> None:
+        """End the connection's transaction, if any, so it holds no lock while the route runs."""
+        if self._connection is not None and self._connection.in_transaction():
+            self._connection.rollback()
+
+    def close(self) -> None:
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            connection.close()
+
+
+def request_database(request: Request) -> RequestDatabase:
+    """The request's connection holder, made by the edge middleware (or here, for an app run
+    without it, e.g. a route called in isolation; then nobody closes it but the garbage
+    collector, so the middleware must be there in production)."""
+    found: RequestDatabase | None = getattr(request.state, "database", None)
+    if found is None:
+        found = RequestDatabase(request.app.state.engine)
+        request.state.database = found
+    return found
+
+
+def get_connection(request: Request) -> Connection:
+    """The request's connection, for a read route: what it reads is not committed by anyone."""
+    return request_database(request).connection()
+
+
+ConnectionDep = Annotated[Connection, Depends(get_connection)]

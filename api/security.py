@@ -21,26 +21,31 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, HTTPException, Request
+from sqlalchemy import Connection
 
-from api.dependencies import UowFactoryDep
+from api.dependencies import UowFactoryDep, request_database
 from api.oidc import OidcVerifier
 from ontzorgen.access import PERMISSIONS, REGION, Permission, Principal, Role, Scope, allowed
+from ontzorgen.access_repository import AccessRepository
 from ontzorgen.households import UnknownKredietbank, UnknownMunicipality
-from ontzorgen.unit_of_work import UnitOfWork
+from ontzorgen.repository import Repository
 from ontzorgen.users import (
     TOKEN_PREFIX,
     NotAuthenticated,
     Session,
     authenticate_session,
-    authenticate_token,
     csrf_matches,
     principal_for_subject,
+    token_id_of,
+    verify_token,
 )
 
 SESSION_COOKIE = "ontzorgen_session"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrfToken"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: An id in a path longer than this is no id of ours (and would overflow a BIGINT): a 404.
+ID_DIGITS_MAX = 18
 
 ScopeKind = Literal[
     "region", "municipality", "kredietbank", "household", "run", "signal", "statement-import"
@@ -89,7 +94,7 @@ async def authenticate(request: Request, uow: UowFactoryDep) -> Principal:
             raise _unauthenticated("Send 'Authorization: Bearer <token>'.")
         try:
             if credentials.startswith(f"{TOKEN_PREFIX}_"):
-                principal = authenticate_token(uow(), credentials, now=now)
+                principal = _authenticate_token(request, credentials, now)
             else:
                 verifier: OidcVerifier | None = request.app.state.oidc
                 if verifier is None:
@@ -111,6 +116,29 @@ async def authenticate(request: Request, uow: UowFactoryDep) -> Principal:
     return principal
 
 
+def _household_in_path(request: Request) -> int | None:
+    raw = str(request.path_params.get("household_id", ""))
+    return int(raw) if raw.isdigit() and len(raw) <= ID_DIGITS_MAX else None
+
+
+def _authenticate_token(request: Request, token: str, now: datetime) -> Principal:
+    """The API token's user, read fresh on every request (a revoked token is refused at once),
+    on the request's connection; when the path names a household, its scope comes back in the
+    same query and waits in ``request.state`` for ``Access``."""
+    token_id = token_id_of(token)
+    database = request_database(request)
+    access = AccessRepository(database.connection(), request.app.state.clock)
+    household_id = _household_in_path(request)
+    try:
+        record, household = access.token_and_household(token_id, household_id)
+    finally:
+        database.idle()
+    principal = verify_token(record, token, now=now)
+    if household_id is not None and record is not None:
+        request.state.household_scope = (household_id, household)
+    return principal
+
+
 CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
 
 
@@ -126,8 +154,8 @@ def _not_found(kind: str, identifier: int) -> HTTPException:
     return HTTPException(404, f"There is no {kind} with id {identifier}.")
 
 
-def _scope(uow: UnitOfWork, kind: ScopeKind, request: Request) -> Scope:
-    """Look up where the thing named in the path belongs."""
+def _scope(request: Request, kind: ScopeKind) -> Scope:
+    """Look up where the thing named in the path belongs, on the request's connection."""
     if kind == "region":
         return REGION
     name = {
@@ -139,42 +167,58 @@ def _scope(uow: UnitOfWork, kind: ScopeKind, request: Request) -> Scope:
         "statement-import": "import_id",
     }[kind]
     raw = request.path_params.get(name, "")
-    if not str(raw).isdigit() or len(str(raw)) > 18:
+    if not str(raw).isdigit() or len(str(raw)) > ID_DIGITS_MAX:
         raise HTTPException(404, f"There is no {kind} with id {raw!r}.")
     identifier = int(raw)
-    with uow:
-        access = uow.access
-        if kind == "household" or kind == "signal":
-            household_id = (
-                identifier if kind == "household" else access.signal_household(identifier)
-            )
-            found = None if household_id is None else access.household_scope(household_id)
-            if household_id is None or found is None:
+    if kind == "household":
+        # Read with the token when the request came with one (``_authenticate_token``).
+        prefetched: tuple[int, tuple[int, int | None] | None] | None = getattr(
+            request.state, "household_scope", None
+        )
+        if prefetched is not None and prefetched[0] == identifier:
+            found = prefetched[1]
+            if found is None:
                 raise _not_found(kind, identifier)
-            return Scope.of_household(household_id, found[0], found[1])
-        if kind == "municipality":
-            try:
-                uow.repository.get_municipality(identifier)
-            except UnknownMunicipality:
-                raise _not_found(kind, identifier) from None
-            return Scope.of_municipality(identifier, access.kredietbanken_serving(identifier))
-        if kind == "run":
-            municipality_id = access.run_municipality(identifier)
-            if municipality_id is None:
-                raise _not_found(kind, identifier)
-            return Scope.of_municipality(
-                municipality_id, access.kredietbanken_serving(municipality_id)
-            )
-        if kind == "kredietbank":
-            try:
-                uow.repository.get_kredietbank(identifier)
-            except UnknownKredietbank:
-                raise _not_found(kind, identifier) from None
-            return Scope.of_kredietbank(identifier, access.municipalities_served_by(identifier))
-        municipality_ids = access.import_municipalities(identifier)
-        if municipality_ids is None:
+            return Scope.of_household(identifier, found[0], found[1])
+    database = request_database(request)
+    try:
+        return _look_up_scope(database.connection(), request, kind, identifier)
+    finally:
+        database.idle()
+
+
+def _look_up_scope(
+    connection: Connection, request: Request, kind: ScopeKind, identifier: int
+) -> Scope:
+    clock = request.app.state.clock
+    access = AccessRepository(connection, clock)
+    if kind == "household" or kind == "signal":
+        household_id = identifier if kind == "household" else access.signal_household(identifier)
+        found = None if household_id is None else access.household_scope(household_id)
+        if household_id is None or found is None:
             raise _not_found(kind, identifier)
-        return Scope(municipality_ids=municipality_ids)
+        return Scope.of_household(household_id, found[0], found[1])
+    if kind == "municipality":
+        try:
+            Repository(connection, clock).get_municipality(identifier)
+        except UnknownMunicipality:
+            raise _not_found(kind, identifier) from None
+        return Scope.of_municipality(identifier, access.kredietbanken_serving(identifier))
+    if kind == "run":
+        municipality_id = access.run_municipality(identifier)
+        if municipality_id is None:
+            raise _not_found(kind, identifier)
+        return Scope.of_municipality(municipality_id, access.kredietbanken_serving(municipality_id))
+    if kind == "kredietbank":
+        try:
+            Repository(connection, clock).get_kredietbank(identifier)
+        except UnknownKredietbank:
+            raise _not_found(kind, identifier) from None
+        return Scope.of_kredietbank(identifier, access.municipalities_served_by(identifier))
+    municipality_ids = access.import_municipalities(identifier)
+    if municipality_ids is None:
+        raise _not_found(kind, identifier)
+    return Scope(municipality_ids=municipality_ids)
 
 
 class Access:
@@ -185,12 +229,10 @@ class Access:
         self.permission = permission
         self.kind = kind
 
-    async def __call__(
-        self, request: Request, uow: UowFactoryDep, principal: CurrentPrincipal
-    ) -> Granted:
+    async def __call__(self, request: Request, principal: CurrentPrincipal) -> Granted:
         if principal.role not in PERMISSIONS[self.permission]:
             raise HTTPException(403, f"A user with role {principal.role} may not do this.")
-        scope = _scope(uow(), self.kind, request)
+        scope = _scope(request, self.kind)
         request.state.scope = scope
         if not allowed(principal, self.permission, scope):
             raise HTTPException(403, "This is outside your municipality, caseload or household.")

@@ -9,7 +9,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 
 from ontzorgen.access import Principal, Role
 from ontzorgen.access_tables import (
@@ -90,6 +100,60 @@ def _user(row: Any) -> UserRecord:
         household_id=row.household_id,
     )
     return UserRecord(principal, row.password_hash, row.disabled_at is not None)
+
+
+def _token(row: Any) -> TokenRecord:
+    return TokenRecord(
+        row.token_id,
+        _user(row),
+        row.secret_hash,
+        None if row.expires_at is None else _aware(row.expires_at),
+        row.revoked_at is not None,
+    )
+
+
+# Built once with bound parameters: the statement is asked on every authenticated request.
+_TOKEN_AND_HOUSEHOLD = (
+    select(
+        api_tokens.c.id.label("token_id"),
+        api_tokens.c.secret_hash,
+        api_tokens.c.expires_at,
+        api_tokens.c.revoked_at,
+        users,
+        households.c.municipality_id.label("household_municipality_id"),
+        households.c.kredietbank_id.label("household_kredietbank_id"),
+    )
+    .select_from(
+        api_tokens.join(users, users.c.id == api_tokens.c.user_id).outerjoin(
+            households, households.c.id == bindparam("household_id", type_=BigInteger)
+        )
+    )
+    .where(api_tokens.c.id == bindparam("token_id", type_=BigInteger))
+)
+
+
+_AUDIT_COLUMNS = (
+    "at",
+    "user_id",
+    "user_name",
+    "role",
+    "remote_address",
+    "method",
+    "path",
+    "action",
+    "status_code",
+    "municipality_id",
+    "household_id",
+)
+# ``set_config(..., true)`` is ``SET LOCAL``: it lasts until the end of the statement's own
+# (autocommit) transaction, whose commit it makes asynchronous; evaluated once, as the row's
+# WHERE clause, in the same round trip as the insert.
+_AUDIT_ROW_ASYNC_COMMIT = insert(audit_log).from_select(
+    list(_AUDIT_COLUMNS),
+    select(*[bindparam(name, type_=audit_log.c[name].type) for name in _AUDIT_COLUMNS]).where(
+        func.set_config("synchronous_commit", "off", literal(True)) == "off"
+    ),
+)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -173,15 +237,25 @@ class AccessRepository:
             .join(users, users.c.id == api_tokens.c.user_id)
             .where(api_tokens.c.id == token_id)
         ).first()
+        return None if row is None else _token(row)
+
+    def token_and_household(
+        self, token_id: int, household_id: int | None
+    ) -> tuple[TokenRecord | None, tuple[int, int | None] | None]:
+        """The token (as ``token``) and, in the same query, the household's scope (as
+        ``household_scope``): one round trip for who asks and where the thing asked about is."""
+        row = self._connection.execute(
+            _TOKEN_AND_HOUSEHOLD,
+            {"token_id": token_id, "household_id": -1 if household_id is None else household_id},
+        ).first()
         if row is None:
-            return None
-        return TokenRecord(
-            row.token_id,
-            _user(row),
-            row.secret_hash,
-            None if row.expires_at is None else _aware(row.expires_at),
-            row.revoked_at is not None,
+            return None, None
+        scope = (
+            None
+            if row.household_municipality_id is None
+            else (int(row.household_municipality_id), row.household_kredietbank_id)
         )
+        return _token(row), scope
 
     def revoke_token(self, token_id: int) -> None:
         self._connection.execute(
@@ -331,21 +405,24 @@ class AccessRepository:
 
     # -- audit log ------------------------------------------------------------------------------
 
-    def add_audit_row(self, row: AuditRow) -> None:
-        self._connection.execute(
-            insert(audit_log).values(
-                at=row.at,
-                user_id=row.user_id,
-                user_name=row.user_name,
-                role=row.role,
-                remote_address=row.remote_address,
-                method=row.method,
-                path=row.path,
-                action=row.action,
-                status_code=row.status_code,
-                municipality_id=row.municipality_id,
-                household_id=row.household_id,
-            )
+    def add_audit_row(self, row: AuditRow, *, durable: bool = True) -> None:
+        """Append a row. ``durable=False`` lets PostgreSQL acknowledge the commit before its WAL
+        is flushed (``synchronous_commit = off`` for this one transaction): a crash of the database
+        server can then lose the rows of its last fraction of a second (at most three times
+        ``wal_writer_delay``, 600 ms by default), never corrupt anything, and any later durable
+        commit flushes them too. It is honoured only on a PostgreSQL connection in autocommit,
+        where the insert is its own transaction; anywhere else the row is written durably."""
+        values = {name: getattr(row, name) for name in AuditRow.__slots__}
+        if not durable and self._autocommit_postgresql():
+            self._connection.execute(_AUDIT_ROW_ASYNC_COMMIT, values)
+        else:
+            self._connection.execute(insert(audit_log), values)
+
+    def _autocommit_postgresql(self) -> bool:
+        connection = self._connection
+        return (
+            connection.dialect.name == "postgresql"
+            and connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
         )
 
     def audit_rows(

@@ -28,6 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import Connection
+
 from ledger.money import Money
 from ontzorgen.accounts import AccountRole
 from ontzorgen.business_days import payment_date_for
@@ -255,25 +257,32 @@ def monthly_statement(
 ) -> MonthlyStatement:
     """The statement of ``month`` as it stands on ``today``; six queries whatever the history."""
     with uow:
-        connection = uow.connection
-        header = rows.header_of(connection, household_id, month, today)
-        if header is None:
-            raise UnknownHousehold(household_id)
-        allocation = header.allocation
-        if allocation is None:
-            raise NoStatement(household_id, month)
-        policy = _policy(header.policy_json)
-        accounts = rows.accounts_of(connection, household_id, month)
-        dues = rows.dues_of(connection, household_id, month, today)
-        incomes = rows.incomes_of(connection, household_id, month)
-        month_dues = [due for due in dues if due.month == str(month) and due.on is not None]
-        due_dates = [due.on for due in month_dues if due.on is not None]
-        due_between = (min(due_dates), max(due_dates)) if due_dates else None
-        payments = rows.payments_of(connection, household_id, due_between, today)
-        needed_months = max(
-            (m.months_without_arrears or 0 for m in policy.milestones if m.computed), default=0
-        )
-        progress = rows.progress_of(connection, household_id, Month.of(today), needed_months)
+        return read_monthly_statement(uow.connection, household_id, month, today=today)
+
+
+def read_monthly_statement(
+    connection: Connection, household_id: int, month: Month, *, today: date
+) -> MonthlyStatement:
+    """``monthly_statement`` on a connection the caller holds (the API's request connection):
+    reads only, commits nothing."""
+    header = rows.header_of(connection, household_id, month, today)
+    if header is None:
+        raise UnknownHousehold(household_id)
+    allocation = header.allocation
+    if allocation is None:
+        raise NoStatement(household_id, month)
+    policy = _policy(header.policy_json)
+    accounts = rows.accounts_of(connection, household_id, month)
+    dues = rows.dues_of(connection, household_id, month, today)
+    incomes = rows.incomes_of(connection, household_id, month)
+    month_dues = [due for due in dues if due.month == str(month) and due.on is not None]
+    due_dates = [due.on for due in month_dues if due.on is not None]
+    due_between = (min(due_dates), max(due_dates)) if due_dates else None
+    payments = rows.payments_of(connection, household_id, due_between, today)
+    needed_months = max(
+        (m.months_without_arrears or 0 for m in policy.milestones if m.computed), default=0
+    )
+    progress = rows.progress_of(connection, household_id, Month.of(today), needed_months)
 
     latest = _latest_payments(payments)
     month_lines = sorted(

@@ -25,6 +25,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from ontzorgen.access import Principal, Role, check_scope
+from ontzorgen.access_repository import TokenRecord
 from ontzorgen.errors import OntzorgenError
 from ontzorgen.unit_of_work import UnitOfWork
 
@@ -236,12 +237,25 @@ class _VerifiedTokens:
 _verified_tokens = _VerifiedTokens()
 
 
-def authenticate_token(uow: UnitOfWork, token: str, *, now: datetime) -> Principal:
+def token_id_of(token: str) -> int:
+    """The id part of ``ontz_<id>_<secret>``; a token of another shape is refused."""
     token_id = _token_id(token)
     if token_id is None:
         raise NotAuthenticated("The bearer token is not an ontzorgen API token.")
+    return token_id
+
+
+def authenticate_token(uow: UnitOfWork, token: str, *, now: datetime) -> Principal:
+    token_id = token_id_of(token)
     with uow:
         record = uow.access.token(token_id)
+    return verify_token(record, token, now=now)
+
+
+def verify_token(record: TokenRecord | None, token: str, *, now: datetime) -> Principal:
+    """Who the token (as read from the database, just now) belongs to, if it is valid: not
+    revoked, not expired, its user not disabled, and its secret the one hashed (argon2, or a
+    match with a check that passed in this process less than ``TOKEN_CACHE_SECONDS`` ago)."""
     if record is None or record.revoked:
         raise NotAuthenticated("The bearer token is unknown or revoked.")
     if record.expires_at is not None and record.expires_at <= now:
@@ -249,7 +263,7 @@ def authenticate_token(uow: UnitOfWork, token: str, *, now: datetime) -> Princip
     if record.user.disabled:
         raise NotAuthenticated("This account is disabled.")
     secret = token.split("_", 2)[2]
-    digest = _sha256(f"{token_id}:{record.secret_hash}:{secret}")
+    digest = _sha256(f"{record.token_id}:{record.secret_hash}:{secret}")
     if not _verified_tokens.knows(digest):
         try:
             _hasher.verify(record.secret_hash, secret)

@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import AfterValidator
 
-from api.dependencies import TodayDep, UowFactoryDep
+from api.dependencies import ConnectionDep, TodayDep, UowFactoryDep
 from api.schemas import Amount, MonthPath, Page, PageSize, Schema, amount, page_links
 from api.security import Granted, require
 from ontzorgen.access import Permission
@@ -26,7 +26,7 @@ from ontzorgen.monthly_statements import (
     MonthlyStatement,
     PhaseInfo,
     WithholdingStatus,
-    monthly_statement,
+    read_monthly_statement,
     statement_months,
 )
 from ontzorgen.months import Month
@@ -350,8 +350,11 @@ def list_statements(
 def read_statement(
     household_id: int,
     month: MonthPath,
-    uow: UowFactoryDep,
-    today: TodayDep,
     granted: Annotated[Granted, require(Permission.READ_HOUSEHOLD, "household")],
+    connection: ConnectionDep,
+    today: TodayDep,
 ) -> StatementOut:
-    return StatementOut.of(monthly_statement(uow(), household_id, Month.parse(month), today=today))
+    # On the request's connection, the one that authenticated the request.
+    return StatementOut.of(
+        read_monthly_statement(connection, household_id, Month.parse(month), today=today)
+    )
