@@ -2,8 +2,8 @@
 
 A payment run writes tens of thousands of payments at once (prepare) and then rewrites each of
 them once (execute: sent, its ledger entry, its file). Six foreign keys checked every row one by
-one: about 14 µs per payment per key, more than writing the row itself. They are replaced by
-checks that run once per statement over the rows it wrote, as the ledger checks its postings:
+one: about 14 µs per payment for the six, four times writing the row itself. They are replaced
+by checks that run once per statement over the rows it wrote, as the ledger checks its postings:
 
 - a payment's run, household, obligation, creditor, ledger entry and return entry exist when
   the payment is written or changed (only values new to the statement are looked up, each by
@@ -12,7 +12,7 @@ checks that run once per statement over the rows it wrote, as the ledger checks 
   its id change; ledger entries can be neither deleted nor changed at all (0001).
 
 On PostgreSQL each payments page also keeps half free (fillfactor 50), so that marking a payment
-sent writes its new version beside the old one: a "HOT" update, which adds nothing to the five
+sent writes its new version beside the old one: a "HOT" update, which adds nothing to the
 indexes of payments. SQLite gets the same checks as row triggers.
 
 Revision ID: 0005_performance
