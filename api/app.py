@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.audit import audit_row, record
+from api.audit import audit_row, record, writes_at_once
 from api.dependencies import RequestDatabase
 from api.errors import install_refusal_handlers
 from api.oidc import OidcVerifier
@@ -77,7 +77,10 @@ class Edge:
             if message["type"] == "http.response.start":
                 row = audit_row(scope, state, message["status"], self.clock)
                 if row is not None:
-                    await run_in_threadpool(record, database, row, self.clock)
+                    if writes_at_once(database, row):
+                        record(database, row, self.clock)
+                    else:
+                        await run_in_threadpool(record, database, row, self.clock)
                 message["headers"] = _with_edge_headers(message.get("headers", ()))
                 started = True
             await send(message)

@@ -9,6 +9,9 @@ before any of the response leaves: if it cannot be written, the client gets a 50
 It goes on the request's own connection (``api.dependencies.RequestDatabase``), the one that
 authenticated the request and, for a read route, read the data.
 
+A read's row, on the PostgreSQL connection the request already holds, is written on the event
+loop itself (one quick insert); anything that may wait goes to a worker thread.
+
 Durability: a change, a refusal, a login and anything else is committed durably. A ``read`` row
 is committed with ``synchronous_commit = off`` on PostgreSQL (``AccessRepository.add_audit_row``):
 the commit does not wait for its WAL to reach the disk (about 3 ms here, per request). Only a
@@ -93,3 +96,12 @@ def record(database: RequestDatabase, row: AuditRow, clock: Callable[[], datetim
     connection = database.connection()
     AccessRepository(connection, clock).add_audit_row(row, durable=row.action != "read")
     connection.commit()
+
+
+def writes_at_once(database: RequestDatabase, row: AuditRow) -> bool:
+    """Whether ``record`` may run on the event loop itself: a read's row, on the PostgreSQL
+    connection the request holds already, is one insert whose commit waits for no disk flush (a
+    local round trip, cheaper than handing it to a worker thread). Everything else (a durable
+    commit waits for the WAL flush; SQLite may wait for its lock; a checkout may wait for the
+    pool) goes to a worker thread."""
+    return row.action == "read" and database.opened and database.autocommit_postgresql

@@ -77,6 +77,11 @@ class RequestDatabase:
     def opened(self) -> bool:
         return self._connection is not None
 
+    @property
+    def autocommit_postgresql(self) -> bool:
+        """True when the connection is open on PostgreSQL (where it runs in autocommit)."""
+        return self._connection is not None and is_postgresql(self._connection)
+
     def idle(self) -> None:
         """End the connection's transaction, if any, so it holds no lock while the route runs."""
         if self._connection is not None and self._connection.in_transaction():

@@ -10,10 +10,11 @@ continues with July 2026 and earlier.
 
 from __future__ import annotations
 
+import json
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import AfterValidator
 
 from api.dependencies import ConnectionDep, TodayDep, UowFactoryDep
@@ -353,8 +354,136 @@ def read_statement(
     granted: Annotated[Granted, require(Permission.READ_HOUSEHOLD, "household")],
     connection: ConnectionDep,
     today: TodayDep,
-) -> StatementOut:
-    # On the request's connection, the one that authenticated the request.
-    return StatementOut.of(
-        read_monthly_statement(connection, household_id, Month.parse(month), today=today)
-    )
+) -> Response:
+    # On the request's connection, the one that authenticated the request. The body is written
+    # straight from the statement (``statement_document``), the shape ``StatementOut`` describes,
+    # without building and re-validating the models: the most read document of the API.
+    statement = read_monthly_statement(connection, household_id, Month.parse(month), today=today)
+    body = json.dumps(statement_document(statement), ensure_ascii=False, separators=(",", ":"))
+    return Response(body.encode(), media_type="application/json")
+
+
+def _day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _phase(phase: PhaseInfo) -> dict[str, Any]:
+    return {"number": phase.number, "name": phase.name}
+
+
+def statement_document(statement: MonthlyStatement) -> dict[str, Any]:
+    """``StatementOut.of(statement)`` as JSON (by alias), built directly; a test keeps the two
+    the same."""
+    return {
+        "householdId": statement.household_id,
+        "householdName": statement.household_name,
+        "language": Language(statement.language).value,
+        "month": str(statement.month),
+        "asOf": statement.as_of.isoformat(),
+        "allocatedOn": statement.allocated_on.isoformat(),
+        "phaseInMonth": _phase(statement.phase_in_month),
+        "currentPhase": _phase(statement.current_phase),
+        "nextPhase": None if statement.next_phase is None else _phase(statement.next_phase),
+        "openMilestones": [{"code": m.code, "title": m.title} for m in statement.open_milestones],
+        "income": [
+            {
+                "kind": i.kind,
+                "forMonth": str(i.for_month),
+                "receivedOn": i.received_on.isoformat(),
+                "gross": str(i.gross),
+                "vakantietoeslag": str(i.vakantietoeslag),
+                "net": str(i.net),
+                "dividedIn": None if i.divided_in is None else str(i.divided_in),
+            }
+            for i in statement.income
+        ],
+        "incomeDivided": str(statement.income_divided),
+        "reserves": [
+            {
+                "accountId": r.account_id,
+                "role": r.role.value,
+                "obligationId": r.obligation_id,
+                "costType": None if r.cost_type is None else r.cost_type.value,
+                "costTypeName": r.cost_type_name,
+                "creditorName": r.creditor_name,
+                "openingBalance": str(r.opening),
+                "moneyIn": str(r.money_in),
+                "moneyOut": str(r.money_out),
+                "closingBalance": str(r.closing),
+                "movements": [
+                    {
+                        "bookedOn": mv.booked_on.isoformat(),
+                        "description": mv.description,
+                        "amount": str(mv.amount),
+                        "balanceAfter": str(mv.balance_after),
+                        "entryId": mv.entry_id,
+                    }
+                    for mv in r.movements
+                ],
+            }
+            for r in statement.reserves
+        ],
+        "withholdings": [
+            {
+                "obligationId": w.obligation_id,
+                "creditorName": w.creditor_name,
+                "costType": w.cost_type.value,
+                "costTypeName": w.cost_type_name,
+                "need": str(w.need),
+                "amount": str(w.amount),
+                "arrear": str(w.arrear),
+                "dueOn": _day(w.due_on),
+                "status": w.status.value,
+                "paidOn": _day(w.paid_on),
+                "bankConfirmed": w.bank_confirmed,
+                "returnReason": w.return_reason,
+            }
+            for w in statement.withholdings
+        ],
+        "withheldTotal": str(statement.withheld_total),
+        "leefgeld": {
+            "total": str(statement.leefgeld_total),
+            "vakantietoeslagPaid": str(statement.vakantietoeslag_paid),
+            "payments": [
+                {
+                    "payOn": p.pay_on.isoformat(),
+                    "amount": str(p.amount),
+                    "status": p.status.value,
+                    "paidOn": _day(p.paid_on),
+                    "bankConfirmed": p.bank_confirmed,
+                }
+                for p in statement.leefgeld_payments
+            ],
+        },
+        "arrears": {
+            "monthTotal": str(statement.arrears_total),
+            "outstanding": str(statement.arrears_outstanding),
+            "items": [
+                {
+                    "obligationId": a.obligation_id,
+                    "creditorName": a.creditor_name,
+                    "costType": a.cost_type.value,
+                    "costTypeName": a.cost_type_name,
+                    "amount": str(a.amount),
+                    "dueOn": _day(a.due_on),
+                }
+                for a in statement.arrears
+            ],
+        },
+        "nextPayments": [
+            {
+                "payOn": n.pay_on.isoformat(),
+                "dueOn": n.due_on.isoformat(),
+                "kind": n.kind.value,
+                "payee": n.payee,
+                "costType": None if n.cost_type is None else n.cost_type.value,
+                "costTypeName": n.cost_type_name,
+                "amount": str(n.amount),
+                "status": n.status.value,
+            }
+            for n in statement.next_payments
+        ],
+        "coach": None
+        if statement.coach is None
+        else {"kredietbankId": statement.coach.kredietbank_id, "name": statement.coach.name},
+    }
