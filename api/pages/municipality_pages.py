@@ -19,9 +19,9 @@ _problem.html``) and the status of ``api.errors``; nothing is half-done. A succe
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from babel.dates import format_date
@@ -29,12 +29,21 @@ from fastapi import APIRouter, Form, HTTPException, Path, Query, Request, Respon
 from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.csv import csv_response
 from api.dependencies import AMSTERDAM, TodayDep, UowFactoryDep
 from api.errors import status_of
 from api.pages.chart import Bar, bar_chart
 from api.pages.templating import euro, page_language, render
-from api.schemas import amount
+from api.report_exports import (
+    AUDIT_PERIOD_DAYS_MAX,
+    PAID_REPORT_MONTHS_MAX,
+    arrears_csv,
+    audit_csv,
+    audit_moments,
+    audit_period_too_long,
+    paid_csv,
+    paid_period_too_long,
+    phases_csv,
+)
 from api.security import Granted, now_utc, require
 from ledger.money import Money
 from ontzorgen import audit, payment_runs, statement_intake
@@ -70,10 +79,6 @@ AUDIT_ROWS_PER_PAGE = 100
 CREDITORS_SHOWN = 100
 #: Default period of the paid report: this month and the eleven before it.
 PAID_MONTHS_DEFAULT = 12
-#: As in the API: a paid report covers at most ten years, an audit export at most 366 days.
-PAID_REPORT_MONTHS_MAX = 120
-AUDIT_PERIOD_DAYS_MAX = 366
-ARREARS_CSV_HOUSEHOLDS_PER_BLOCK = 500
 PAYMENT_TEXT_MAX = 40
 #: Notices a page shows after a form did its work (``?gedaan=``); anything else shows nothing.
 RUN_NOTICES = frozenset({"klaargezet", "goedgekeurd", "uitgevoerd"})
@@ -679,17 +684,11 @@ class CostTypeTotal:
 def _phase_rows(work: UnitOfWork, municipality_id: int, today: date) -> list[PhaseRow]:
     """Every phase of the ladder with its count (zero too), and households without a phase."""
     ladder = work.repository.get_municipality(municipality_id).policy.ladder
-    counts = reports.households_per_phase(work.connection, municipality_id, today)
-    names = {phase.number: phase.name for phase in ladder.phases}
-    found = {count.phase: count.household_count for count in counts}
-    rows = [PhaseRow(number, name, found.get(number, 0)) for number, name in names.items()]
-    # A phase a changed ladder no longer has still counts; its households are shown, unnamed.
-    rows += [
-        PhaseRow(number, None, count)
-        for number, count in sorted((n, c) for n, c in found.items() if n is not None)
-        if number not in names
+    report = reports.phase_report(work.connection, ladder, municipality_id, today)
+    return [
+        *(PhaseRow(p.phase, p.name, p.household_count) for p in report.phases),
+        PhaseRow(None, None, report.without_phase_count),
     ]
-    return [*rows, PhaseRow(None, None, found.get(None, 0))]
 
 
 def _period_months(van: str | None, tot: str | None, today: date) -> tuple[Month, Month] | Problem:
@@ -702,7 +701,7 @@ def _period_months(van: str | None, tot: str | None, today: date) -> tuple[Month
         return Problem("maand-onleesbaar")
     if last < first:
         return Problem("maanden-volgorde")
-    if (last.year - first.year) * 12 + last.month - first.month >= PAID_REPORT_MONTHS_MAX:
+    if paid_period_too_long(first, last):
         return Problem("te-veel-maanden", {"count": PAID_REPORT_MONTHS_MAX})
     return first, last
 
@@ -801,36 +800,6 @@ def _paid_chart(month_totals: list[MonthTotal], title: str, description: str) ->
     )
 
 
-def _all_open_arrears(make_uow: UowFactoryDep, municipality_id: int) -> Iterator[list[object]]:
-    """Every open arrear of the municipality, read a block of households at a time."""
-    after = 0
-    while True:
-        with make_uow() as work:
-            block = reports.open_arrears(
-                work.connection,
-                municipality_id,
-                after_household_id=after,
-                household_limit=ARREARS_CSV_HOUSEHOLDS_PER_BLOCK,
-            )
-        for a in block:
-            yield [
-                a.household_id,
-                a.household_name,
-                a.kredietbank_id,
-                a.obligation_id,
-                a.cost_type,
-                a.creditor_name,
-                amount(a.amount),
-                a.month_count,
-                a.first_month,
-                a.last_month,
-            ]
-        households = {a.household_id for a in block}
-        if len(households) < ARREARS_CSV_HOUSEHOLDS_PER_BLOCK:
-            return
-        after = max(households)
-
-
 @router.get("/gemeenten/{municipality_id}/rapportages/{naam}.csv")
 def report_csv(
     municipality_id: int,
@@ -845,28 +814,9 @@ def report_csv(
     if naam == "fasen":
         with uow() as work:
             phases = _phase_rows(work, municipality_id, today)
-        return csv_response(
-            f"households-per-phase-{municipality_id}-{today.isoformat()}.csv",
-            ["phase", "name", "householdCount"],
-            ([p.phase, p.name, p.household_count] for p in phases),
-        )
+        return phases_csv(municipality_id, today, phases)
     if naam == "achterstanden":
-        return csv_response(
-            f"arrears-{municipality_id}-{today.isoformat()}.csv",
-            [
-                "householdId",
-                "householdName",
-                "kredietbankId",
-                "obligationId",
-                "costType",
-                "creditorName",
-                "amount",
-                "monthCount",
-                "firstMonth",
-                "lastMonth",
-            ],
-            _all_open_arrears(uow, municipality_id),
-        )
+        return arrears_csv(uow, municipality_id, today)
     if naam != "betaald":
         raise HTTPException(404, f"There is no report {naam!r}.")
     period = _period_months(van, tot, today)
@@ -877,49 +827,19 @@ def report_csv(
     first, last = period
     with uow() as work:
         totals = reports.paid_per_month(work.connection, municipality_id, first, last)
-    return csv_response(
-        f"paid-{municipality_id}-{first}-{last}.csv",
-        ["month", "creditorId", "creditorName", "costType", "paymentCount", "amount"],
-        (
-            [
-                t.month,
-                t.creditor_id,
-                t.creditor_name,
-                t.cost_type,
-                t.payment_count,
-                amount(t.amount),
-            ]
-            for t in totals
-        ),
-    )
+    return paid_csv(municipality_id, str(first), str(last), totals)
 
 
 # -- the audit log ------------------------------------------------------------------------------
-
-AUDIT_CSV_HEADER = [
-    "at",
-    "userId",
-    "userName",
-    "role",
-    "remoteAddress",
-    "method",
-    "path",
-    "action",
-    "statusCode",
-    "municipalityId",
-    "householdId",
-]
 
 
 def _audit_period(first: date, last: date) -> tuple[datetime, datetime] | Problem:
     """From ``first`` 00:00 to the end of ``last``, Amsterdam time, as in the API."""
     if last < first:
         return Problem("dagen-volgorde")
-    if (last - first).days >= AUDIT_PERIOD_DAYS_MAX:
+    if audit_period_too_long(first, last):
         return Problem("te-veel-dagen", {"count": AUDIT_PERIOD_DAYS_MAX})
-    since = datetime.combine(first, time(), AMSTERDAM).astimezone(UTC)
-    until = datetime.combine(last + timedelta(days=1), time(), AMSTERDAM).astimezone(UTC)
-    return since, until
+    return audit_moments(first, last)
 
 
 @router.get("/gemeenten/{municipality_id}/auditlog")
@@ -976,25 +896,4 @@ def audit_log_csv(
     period = _audit_period(first, last)
     if isinstance(period, Problem):
         raise HTTPException(400, "The period runs from 'van' to 'tot', at most 366 days.")
-    since, until = period
-    rows: Iterator[list[object]] = (
-        [
-            row.at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-            row.user_id,
-            row.user_name,
-            row.role,
-            row.remote_address,
-            row.method,
-            row.path,
-            row.action,
-            row.status_code,
-            row.municipality_id,
-            row.household_id,
-        ]
-        for row in audit.export(uow(), municipality_id, since, until)
-    )
-    return csv_response(
-        f"audit-log-{municipality_id}-{first.isoformat()}-{last.isoformat()}.csv",
-        AUDIT_CSV_HEADER,
-        rows,
-    )
+    return audit_csv(uow(), municipality_id, first, last)

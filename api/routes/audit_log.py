@@ -7,37 +7,26 @@ CSV export (``Accept: text/csv``), streamed in batches so memory stays flat howe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
-from api.csv import CSV_RESPONSE, csv_response, wants_csv
-from api.dependencies import AMSTERDAM, TodayDep, UowFactoryDep
+from api.csv import CSV_RESPONSE, wants_csv
+from api.dependencies import TodayDep, UowFactoryDep
+from api.report_exports import (
+    AUDIT_PERIOD_DAYS_MAX,
+    audit_csv,
+    audit_moments,
+    audit_period_too_long,
+)
 from api.schemas import Page, PageAfter, PageSize, Schema, page_links
 from api.security import Granted, require
 from ontzorgen import audit
 from ontzorgen.access import Permission
 
 router = APIRouter(tags=["audit log"])
-
-#: One request for at most this many days: a year of log in one export is already a big file.
-PERIOD_DAYS_MAX = 366
-CSV_HEADER = [
-    "at",
-    "userId",
-    "userName",
-    "role",
-    "remoteAddress",
-    "method",
-    "path",
-    "action",
-    "statusCode",
-    "municipalityId",
-    "householdId",
-]
 
 
 class AuditEntry(Schema):
@@ -60,19 +49,17 @@ def _period(first: date, last: date) -> tuple[datetime, datetime]:
         raise RequestValidationError(
             [{"loc": ("query", "to"), "type": "date_order", "msg": "'to' is before 'from'."}]
         )
-    if (last - first).days >= PERIOD_DAYS_MAX:
+    if audit_period_too_long(first, last):
         raise RequestValidationError(
             [
                 {
                     "loc": ("query", "to"),
                     "type": "too_long",
-                    "msg": f"Ask for at most {PERIOD_DAYS_MAX} days at a time.",
+                    "msg": f"Ask for at most {AUDIT_PERIOD_DAYS_MAX} days at a time.",
                 }
             ]
         )
-    since = datetime.combine(first, time(), AMSTERDAM).astimezone(UTC)
-    until = datetime.combine(last + timedelta(days=1), time(), AMSTERDAM).astimezone(UTC)
-    return since, until
+    return audit_moments(first, last)
 
 
 @router.get(
@@ -99,27 +86,7 @@ def read_audit_log(
     first, last = first or today, last or today
     since, until = _period(first, last)
     if wants_csv(request):
-        rows: Iterator[list[object]] = (
-            [
-                row.at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-                row.user_id,
-                row.user_name,
-                row.role,
-                row.remote_address,
-                row.method,
-                row.path,
-                row.action,
-                row.status_code,
-                row.municipality_id,
-                row.household_id,
-            ]
-            for row in audit.export(uow(), municipality_id, since, until)
-        )
-        return csv_response(
-            f"audit-log-{municipality_id}-{first.isoformat()}-{last.isoformat()}.csv",
-            CSV_HEADER,
-            rows,
-        )
+        return audit_csv(uow(), municipality_id, first, last)
     found = audit.page(uow(), municipality_id, since, until, after_id=after, limit=size)
     items = [
         AuditEntry(

@@ -5,7 +5,6 @@ month, creditor and cost type. The queries are in ``ontzorgen.views.reports``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from itertools import groupby
 from typing import Annotated
@@ -14,8 +13,15 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import Field
 
-from api.csv import CSV_RESPONSE, csv_response, wants_csv
+from api.csv import CSV_RESPONSE, wants_csv
 from api.dependencies import TodayDep, UowFactoryDep
+from api.report_exports import (
+    PAID_REPORT_MONTHS_MAX,
+    arrears_csv,
+    paid_csv,
+    paid_period_too_long,
+    phases_csv,
+)
 from api.schemas import MONTH_PATTERN, Amount, Page, PageAfter, PageSize, Schema, amount, page_links
 from api.security import Granted, require
 from ledger.money import Money
@@ -25,11 +31,6 @@ from ontzorgen.views import reports
 from ontzorgen.views.reports import OpenArrear
 
 router = APIRouter(tags=["reports"])
-
-#: A paid report covers at most ten years: enough for any audit, and a bounded query.
-PAID_REPORT_MONTHS_MAX = 120
-#: Households per block when the whole arrears report is streamed as CSV.
-ARREARS_CSV_HOUSEHOLDS_PER_BLOCK = 500
 
 
 class PhaseCountOut(Schema):
@@ -95,25 +96,16 @@ def households_per_phase(
     """How many households are in each phase of the ladder today."""
     with uow() as work:
         ladder = work.repository.get_municipality(municipality_id).policy.ladder
-        counts = reports.households_per_phase(work.connection, municipality_id, today)
-    names = {phase.number: phase.name for phase in ladder.phases}
-    found = {count.phase: count.household_count for count in counts}
-    phases = [PhaseCountOut(phase=None, name=None, household_count=found.get(None, 0))] + [
-        PhaseCountOut(phase=number, name=name, household_count=found.get(number, 0))
-        for number, name in names.items()
-    ]
-    # A phase a changed ladder no longer has still counts; its households are shown, unnamed.
-    phases += [
-        PhaseCountOut(phase=number, name=None, household_count=count)
-        for number, count in sorted((n, c) for n, c in found.items() if n is not None)
-        if number not in names
+        report = reports.phase_report(work.connection, ladder, municipality_id, today)
+    phases = [
+        PhaseCountOut(phase=None, name=None, household_count=report.without_phase_count),
+        *(
+            PhaseCountOut(phase=p.phase, name=p.name, household_count=p.household_count)
+            for p in report.phases
+        ),
     ]
     if wants_csv(request):
-        return csv_response(
-            f"households-per-phase-{municipality_id}-{today.isoformat()}.csv",
-            ["phase", "name", "householdCount"],
-            ([p.phase, p.name, p.household_count] for p in phases),
-        )
+        return phases_csv(municipality_id, today, phases)
     return HouseholdsPerPhase(municipality_id=municipality_id, on=today, phases=phases)
 
 
@@ -140,36 +132,6 @@ def _arrears_of(household: list[OpenArrear]) -> ArrearsOfHousehold:
     )
 
 
-def _all_open_arrears(make_uow: UowFactoryDep, municipality_id: int) -> Iterator[list[object]]:
-    """Every open arrear of the municipality, read a block of households at a time."""
-    after = 0
-    while True:
-        with make_uow() as work:
-            block = reports.open_arrears(
-                work.connection,
-                municipality_id,
-                after_household_id=after,
-                household_limit=ARREARS_CSV_HOUSEHOLDS_PER_BLOCK,
-            )
-        for a in block:
-            yield [
-                a.household_id,
-                a.household_name,
-                a.kredietbank_id,
-                a.obligation_id,
-                a.cost_type,
-                a.creditor_name,
-                amount(a.amount),
-                a.month_count,
-                a.first_month,
-                a.last_month,
-            ]
-        households = {a.household_id for a in block}
-        if len(households) < ARREARS_CSV_HOUSEHOLDS_PER_BLOCK:
-            return
-        after = max(households)
-
-
 @router.get(
     "/municipalities/{municipality_id}/reports/arrears",
     response_model=Page[ArrearsOfHousehold],
@@ -190,22 +152,7 @@ def arrears(
     per household and obligation.
     """
     if wants_csv(request):
-        return csv_response(
-            f"arrears-{municipality_id}-{today.isoformat()}.csv",
-            [
-                "householdId",
-                "householdName",
-                "kredietbankId",
-                "obligationId",
-                "costType",
-                "creditorName",
-                "amount",
-                "monthCount",
-                "firstMonth",
-                "lastMonth",
-            ],
-            _all_open_arrears(uow, municipality_id),
-        )
+        return arrears_csv(uow, municipality_id, today)
     with uow() as work:
         found = reports.open_arrears(
             work.connection, municipality_id, after_household_id=after, household_limit=size
@@ -255,7 +202,7 @@ def paid(
         raise RequestValidationError(
             [{"loc": ("query", "to"), "type": "month_order", "msg": "'to' is before 'from'."}]
         )
-    if (last.year - first.year) * 12 + last.month - first.month >= PAID_REPORT_MONTHS_MAX:
+    if paid_period_too_long(first, last):
         raise RequestValidationError(
             [
                 {
@@ -268,21 +215,7 @@ def paid(
     with uow() as work:
         totals = reports.paid_per_month(work.connection, municipality_id, first, last)
     if wants_csv(request):
-        return csv_response(
-            f"paid-{municipality_id}-{from_month}-{to_month}.csv",
-            ["month", "creditorId", "creditorName", "costType", "paymentCount", "amount"],
-            (
-                [
-                    t.month,
-                    t.creditor_id,
-                    t.creditor_name,
-                    t.cost_type,
-                    t.payment_count,
-                    amount(t.amount),
-                ]
-                for t in totals
-            ),
-        )
+        return paid_csv(municipality_id, from_month, to_month, totals)
     # A sum over years can pass Money's range (a single amount's limit); it is only printed.
     whole, cents = divmod(sum(t.amount.cents for t in totals), 100)
     return PaidReport(

@@ -20,6 +20,7 @@ from sqlalchemy import BigInteger, ColumnElement, Connection, String, cast, func
 
 from ledger.money import Money
 from ontzorgen.months import Month
+from ontzorgen.policy import Ladder
 from ontzorgen.runs import PaymentKind, PaymentStatus
 from ontzorgen.signals import SignalKind
 from ontzorgen.tables import (
@@ -42,6 +43,23 @@ class PhaseCount:
     #: None: no phase in force yet (no arrangement, or it starts later).
     phase: int | None
     household_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class NamedPhaseCount:
+    phase: int
+    #: None: a phase that a changed ladder no longer has.
+    name: str | None
+    household_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseReport:
+    #: Every phase of the ladder in its order (a zero count too), then phases a changed ladder
+    #: no longer has, by number.
+    phases: list[NamedPhaseCount]
+    #: Households without a phase in force yet (no arrangement, or it starts later).
+    without_phase_count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +129,25 @@ def households_per_phase(
     counts = [PhaseCount(phase, count) for phase, count in sorted(in_phase.items())]
     not_started = int(household_count) - sum(in_phase.values())
     return [PhaseCount(None, not_started), *counts]
+
+
+def phase_report(
+    connection: Connection, ladder: Ladder, municipality_id: int, today: date
+) -> PhaseReport:
+    """``households_per_phase`` with the names of the municipality's ladder."""
+    names = {phase.number: phase.name for phase in ladder.phases}
+    found = {
+        count.phase: count.household_count
+        for count in households_per_phase(connection, municipality_id, today)
+    }
+    phases = [NamedPhaseCount(number, name, found.get(number, 0)) for number, name in names.items()]
+    # A phase a changed ladder no longer has still counts; its households are shown, unnamed.
+    phases += [
+        NamedPhaseCount(number, None, count)
+        for number, count in sorted((n, c) for n, c in found.items() if n is not None)
+        if number not in names
+    ]
+    return PhaseReport(phases, found.get(None, 0))
 
 
 def _arrear_subject() -> ColumnElement[str]:
