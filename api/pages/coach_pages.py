@@ -358,27 +358,34 @@ def _household_response(
     return _page(request, "coach/household.html", context, status_code=status_code)
 
 
-def _refused(
-    request: Request,
-    uow: Callable[[], UnitOfWork],
-    today: date,
-    principal: Principal,
-    household_id: int,
-    refusal: Refusal,
-    form: dict[str, str],
-    *,
-    status_code: int,
-) -> Response:
-    return _household_response(
-        request,
-        uow,
-        today,
-        principal,
-        household_id,
-        refusal=refusal,
-        form=form,
-        status_code=status_code,
-    )
+@dataclass(frozen=True, slots=True)
+class _Posted:
+    """A form posted on the household page, with what it takes to show the page again when the
+    form is refused: the typed values stay in their fields."""
+
+    request: Request
+    uow: Callable[[], UnitOfWork]
+    today: date
+    principal: Principal
+    household_id: int
+    form: dict[str, str]
+
+    def refused(self, refusal: Refusal, *, status_code: int = 400) -> Response:
+        return _household_response(
+            self.request,
+            self.uow,
+            self.today,
+            self.principal,
+            self.household_id,
+            refusal=refusal,
+            form=self.form,
+            status_code=status_code,
+        )
+
+    def refused_by(self, error: OntzorgenError) -> Response:
+        """The domain's refusal, in plain words and with its status."""
+        refusal, status_code = _refusal_of(error)
+        return self.refused(refusal, status_code=status_code)
 
 
 def _refusal_of(error: OntzorgenError) -> tuple[Refusal, int]:
@@ -442,6 +449,7 @@ def record_milestone(
     bewijs: Annotated[str, Form(max_length=TEXT_MAX)] = "",
 ) -> Response:
     form = {"mijlpaal": mijlpaal, "datum": datum, "bewijs": bewijs}
+    posted = _Posted(request, uow, today, granted.principal, household_id, form)
     achieved_on = _day_of(datum)
     refusal = None
     if not mijlpaal or not set(mijlpaal) <= MILESTONE_CODE_CHARACTERS:
@@ -451,16 +459,7 @@ def record_milestone(
     elif not bewijs.strip():
         refusal = Refusal("evidence-missing")
     if refusal is not None or achieved_on is None:
-        return _refused(
-            request,
-            uow,
-            today,
-            granted.principal,
-            household_id,
-            refusal or Refusal("date-invalid"),
-            form,
-            status_code=400,
-        )
+        return posted.refused(refusal or Refusal("date-invalid"))
     try:
         services.record_milestone(
             uow(),
@@ -471,17 +470,7 @@ def record_milestone(
             actor=granted.principal.name,
         )
     except OntzorgenError as error:
-        refusal, status_code = _refusal_of(error)
-        return _refused(
-            request,
-            uow,
-            today,
-            granted.principal,
-            household_id,
-            refusal,
-            form,
-            status_code=status_code,
-        )
+        return posted.refused_by(error)
     return _done(household_id, "mijlpaal", "mijlpalen")
 
 
@@ -493,21 +482,12 @@ def propose_step(
     today: TodayDep,
     granted: Annotated[Granted, require(Permission.DECIDE_PHASE, "household")],
 ) -> Response:
+    posted = _Posted(request, uow, today, granted.principal, household_id, {})
     before = services.open_proposal(uow(), household_id)
     try:
         assessment = services.evaluate_step(uow(), household_id, today=today)
     except OntzorgenError as error:
-        refusal, status_code = _refusal_of(error)
-        return _refused(
-            request,
-            uow,
-            today,
-            granted.principal,
-            household_id,
-            refusal,
-            {},
-            status_code=status_code,
-        )
+        return posted.refused_by(error)
     after = services.open_proposal(uow(), household_id)
     if after is not None and (before is None or before.proposal_id != after.proposal_id):
         notice = "voorstel"
@@ -535,6 +515,7 @@ def decide_proposal(
     if found is None:
         raise HTTPException(404, f"Household {household_id} has no phase proposal {proposal_id}.")
     form = {"besluit": besluit, "reden": reden, "ingangsdatum": ingangsdatum}
+    posted = _Posted(request, uow, today, granted.principal, household_id, form)
     effective_on = _day_of(ingangsdatum) if ingangsdatum.strip() else today
     refusal = None
     if besluit not in ("akkoord", "niet-akkoord"):
@@ -544,16 +525,7 @@ def decide_proposal(
     elif effective_on is None:
         refusal = Refusal("date-invalid")
     if refusal is not None or effective_on is None:
-        return _refused(
-            request,
-            uow,
-            today,
-            granted.principal,
-            household_id,
-            refusal or Refusal("date-invalid"),
-            form,
-            status_code=400,
-        )
+        return posted.refused(refusal or Refusal("date-invalid"))
     try:
         services.decide_proposal(
             uow(),
@@ -565,17 +537,7 @@ def decide_proposal(
             reason=reden.strip(),
         )
     except OntzorgenError as error:
-        refusal, status_code = _refusal_of(error)
-        return _refused(
-            request,
-            uow,
-            today,
-            granted.principal,
-            household_id,
-            refusal,
-            form,
-            status_code=status_code,
-        )
+        return posted.refused_by(error)
     return _done(household_id, besluit, "fase")
 
 
@@ -590,18 +552,11 @@ def handle_signal(
 ) -> Response:
     household_id = granted.scope.household_id
     assert household_id is not None, "a signal's scope names its household"
-    form = {f"notitie-{signal_id}": notitie}
+    posted = _Posted(
+        request, uow, today, granted.principal, household_id, {f"notitie-{signal_id}": notitie}
+    )
     if not notitie.strip():
-        return _refused(
-            request,
-            uow,
-            today,
-            granted.principal,
-            household_id,
-            Refusal("note-missing"),
-            form,
-            status_code=400,
-        )
+        return posted.refused(Refusal("note-missing"))
     try:
         services.handle_signal(
             uow(), signal_id, actor=granted.principal.name, handled_on=today, note=notitie.strip()
@@ -611,28 +566,9 @@ def handle_signal(
             handled = signal_of(work.connection, signal_id)
         assert handled is not None and handled.handled_on is not None
         values = {"name": handled.handled_by or "", "on": handled.handled_on}
-        return _refused(
-            request,
-            uow,
-            today,
-            granted.principal,
-            household_id,
-            Refusal("signal-handled", values),
-            form,
-            status_code=409,
-        )
+        return posted.refused(Refusal("signal-handled", values), status_code=409)
     except OntzorgenError as error:
-        refusal, status_code = _refusal_of(error)
-        return _refused(
-            request,
-            uow,
-            today,
-            granted.principal,
-            household_id,
-            refusal,
-            form,
-            status_code=status_code,
-        )
+        return posted.refused_by(error)
     return _done(household_id, "signaal", "signalen")
 
 
