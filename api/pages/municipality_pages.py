@@ -33,6 +33,7 @@ from api.dependencies import AMSTERDAM, TodayDep, UowFactoryDep
 from api.errors import status_of
 from api.pages.chart import Bar, bar_chart
 from api.pages.templating import euro, page_language, render
+from api.payment_files import MESSAGE_ID_PATTERN, payment_file_response
 from api.report_exports import (
     AUDIT_PERIOD_DAYS_MAX,
     PAID_REPORT_MONTHS_MAX,
@@ -368,6 +369,30 @@ def run_page(
     return _run_page(request, uow, granted.principal, run_id, notice=gedaan)
 
 
+def _run_step(
+    request: Request,
+    uow: UowFactoryDep,
+    principal: Principal,
+    run_id: int,
+    step: Callable[[], object],
+    *,
+    notice: str,
+) -> Response:
+    """One step of the run's life (a use case); its refusal shows the run page again."""
+    try:
+        step()
+    except OntzorgenError as refused:
+        return _run_page(
+            request,
+            uow,
+            principal,
+            run_id,
+            problem=_problem_of(refused),
+            status_code=_refusal_status(refused),
+        )
+    return RedirectResponse(f"/betaalruns/{run_id}?gedaan={notice}", status_code=303)
+
+
 @router.post("/betaalruns/{run_id}/goedkeuren")
 def approve_run(
     run_id: int,
@@ -375,18 +400,14 @@ def approve_run(
     uow: UowFactoryDep,
     granted: Annotated[Granted, require(Permission.APPROVE_RUN, "run")],
 ) -> Response:
-    try:
-        payment_runs.approve_run(uow(), run_id, actor=granted.principal.name)
-    except OntzorgenError as refused:
-        return _run_page(
-            request,
-            uow,
-            granted.principal,
-            run_id,
-            problem=_problem_of(refused),
-            status_code=_refusal_status(refused),
-        )
-    return RedirectResponse(f"/betaalruns/{run_id}?gedaan=goedgekeurd", status_code=303)
+    return _run_step(
+        request,
+        uow,
+        granted.principal,
+        run_id,
+        lambda: payment_runs.approve_run(uow(), run_id, actor=granted.principal.name),
+        notice="goedgekeurd",
+    )
 
 
 @router.post("/betaalruns/{run_id}/uitvoeren")
@@ -397,39 +418,27 @@ def execute_run(
     today: TodayDep,
     granted: Annotated[Granted, require(Permission.EXECUTE_RUN, "run")],
 ) -> Response:
-    try:
-        payment_runs.execute_run(
+    return _run_step(
+        request,
+        uow,
+        granted.principal,
+        run_id,
+        lambda: payment_runs.execute_run(
             uow(), run_id, actor=granted.principal.name, today=today, now=now_utc(request)
-        )
-    except OntzorgenError as refused:
-        return _run_page(
-            request,
-            uow,
-            granted.principal,
-            run_id,
-            problem=_problem_of(refused),
-            status_code=_refusal_status(refused),
-        )
-    return RedirectResponse(f"/betaalruns/{run_id}?gedaan=uitgevoerd", status_code=303)
+        ),
+        notice="uitgevoerd",
+    )
 
 
 @router.get("/betaalruns/{run_id}/bestanden/{message_id}")
 def download_payment_file(
     run_id: int,
-    message_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9._-]{1,35}$")],
+    message_id: Annotated[str, Path(pattern=MESSAGE_ID_PATTERN)],
     uow: UowFactoryDep,
     granted: Annotated[Granted, require(Permission.READ_RUNS, "run")],
 ) -> Response:
     """The pain.001.001.09 file, byte for byte as stored, to hand to the bank."""
-    with uow() as work:
-        content = run_views.payment_file_content(work.connection, run_id, message_id)
-    if content is None:
-        raise HTTPException(404, f"Payment run {run_id} has no file {message_id!r}.")
-    return Response(
-        content,
-        media_type="application/xml",
-        headers={"Content-Disposition": f'attachment; filename="{message_id}.xml"'},
-    )
+    return payment_file_response(uow, run_id, message_id)
 
 
 # -- bank statements ----------------------------------------------------------------------------

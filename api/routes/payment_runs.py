@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import Field
 
 from api.dependencies import TodayDep, UowFactoryDep
 from api.idempotency import IdempotencyDep
+from api.payment_files import MESSAGE_ID_PATTERN, PAIN_MEDIA_TYPE, payment_file_response
 from api.schemas import Amount, Page, PageAfter, PageSize, Schema, amount, page_links
 from api.security import Granted, now_utc, require
 from ontzorgen import payment_runs
@@ -25,8 +26,6 @@ from ontzorgen.runs import Tally
 from ontzorgen.views import runs as run_views
 
 router = APIRouter(tags=["payment runs"])
-
-PAIN_MEDIA_TYPE = "application/xml"
 
 
 class RunListItem(Schema):
@@ -306,16 +305,8 @@ def list_files(
 )
 def download_file(
     run_id: int,
-    message_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9._-]{1,35}$")],
+    message_id: Annotated[str, Path(pattern=MESSAGE_ID_PATTERN)],
     uow: UowFactoryDep,
     granted: Annotated[Granted, require(Permission.READ_RUNS, "run")],
 ) -> Response:
-    with uow() as work:
-        content = run_views.payment_file_content(work.connection, run_id, message_id)
-    if content is None:
-        raise HTTPException(404, f"Payment run {run_id} has no file {message_id!r}.")
-    return Response(
-        content,
-        media_type=PAIN_MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{message_id}.xml"'},
-    )
+    return payment_file_response(uow, run_id, message_id)
