@@ -265,6 +265,11 @@ def read_monthly_statement(
 ) -> MonthlyStatement:
     """``monthly_statement`` on a connection the caller holds (the API's request connection):
     reads only, commits nothing."""
+    with rows.statement_reading(connection):
+        return _read(connection, household_id, month, today)
+
+
+def _read(connection: Connection, household_id: int, month: Month, today: date) -> MonthlyStatement:
     header = rows.header_of(connection, household_id, month, today)
     if header is None:
         raise UnknownHousehold(household_id)
