@@ -164,38 +164,24 @@ def payments_of_run(
         .where(payments.c.run_id == run_id, payments.c.id > after_id)
         .order_by(payments.c.id)
         .limit(limit)
-    ).tuples()
+    )
     return [
         PaymentLine(
-            payment_id,
-            household_id,
-            kind,
-            cost_type,
-            creditor_id,
-            payee_name,
-            payee_iban,
-            due_on,
-            Money(amount_cents),
-            end_to_end_id,
-            status,
-            file_message_id,
-            return_reason,
+            row.id,
+            row.household_id,
+            row.kind,
+            row.cost_type,
+            row.creditor_id,
+            row.payee_name,
+            row.payee_iban,
+            row.due_on,
+            Money(row.amount_cents),
+            row.end_to_end_id,
+            row.status,
+            row.file_message_id,
+            row.return_reason,
         )
-        for (
-            payment_id,
-            household_id,
-            kind,
-            cost_type,
-            creditor_id,
-            payee_name,
-            payee_iban,
-            due_on,
-            amount_cents,
-            end_to_end_id,
-            status,
-            file_message_id,
-            return_reason,
-        ) in rows
+        for row in rows
     ]
 
 
@@ -319,33 +305,19 @@ def statement_lines_of(
         query = query.where(statement_lines.c.match_status == match_status)
     return [
         StatementLine(
-            position,
-            Money(amount_cents),
-            bool(credit),
-            booked_on,
-            end_to_end_id,
-            return_reason,
-            remittance,
-            counterparty_name,
-            counterparty_iban,
-            bank_reference,
-            status,
-            payment_id,
-            matched_by,
+            row.position,
+            Money(row.amount_cents),
+            bool(row.credit),
+            row.booked_on,
+            row.end_to_end_id,
+            row.return_reason,
+            row.remittance,
+            row.counterparty_name,
+            row.counterparty_iban,
+            row.bank_reference,
+            row.match_status,
+            row.payment_id,
+            row.matched_by,
         )
-        for (
-            position,
-            amount_cents,
-            credit,
-            booked_on,
-            end_to_end_id,
-            return_reason,
-            remittance,
-            counterparty_name,
-            counterparty_iban,
-            bank_reference,
-            status,
-            payment_id,
-            matched_by,
-        ) in connection.execute(query).tuples()
+        for row in connection.execute(query)
     ]
