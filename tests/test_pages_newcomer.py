@@ -14,6 +14,8 @@ import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pypdf
+import pypdfium2
 import pytest
 from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po
@@ -243,11 +245,16 @@ def test_the_statement_pdf_embeds_the_script_font_and_its_text_can_be_read_back(
     assert document.startswith(b"%PDF")
     assert document.rstrip().endswith(b"%%EOF")
     assert font in document
-    pypdf = pytest.importorskip("pypdf")
     reader = pypdf.PdfReader(io.BytesIO(document))
     text = "\n".join(page.extract_text() for page in reader.pages)
     for piece in expected:
         assert piece in text, (piece, text[:400])
+
+    # An image of the first page, to look at (build/statements/); it must hold ink, not be blank.
+    first_page = pypdfium2.PdfDocument(document)[0].render(scale=1.5).to_pil().convert("L")
+    first_page.save(SAVED_PDFS / f"maandoverzicht-{language}-page-1.png")
+    dark_pixels = sum(1 for value in first_page.getdata() if value < 128)
+    assert dark_pixels > 0.01 * first_page.width * first_page.height
 
 
 # -- the catalogs ----------------------------------------------------------------------------
