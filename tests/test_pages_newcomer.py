@@ -253,7 +253,7 @@ def test_the_statement_pdf_embeds_the_script_font_and_its_text_can_be_read_back(
     # An image of the first page, to look at (build/statements/); it must hold ink, not be blank.
     first_page = pypdfium2.PdfDocument(document)[0].render(scale=1.5).to_pil().convert("L")
     first_page.save(SAVED_PDFS / f"maandoverzicht-{language}-page-1.png")
-    dark_pixels = sum(1 for value in first_page.getdata() if value < 128)
+    dark_pixels = sum(first_page.histogram()[:128])
     assert dark_pixels > 0.01 * first_page.width * first_page.height
 
 
