@@ -36,7 +36,7 @@ typecheck: install
 unit: install
 	$(BIN)/pytest
 
-## make bench: the ledger and payment-run benchmarks on PostgreSQL (their own databases)
+## make bench: the ledger, payment-run and statement benchmarks on PostgreSQL (their own databases)
 bench: install
 	-createdb -h 127.0.0.1 -U postgres ontzorgen_bench 2>/dev/null
 	-createdb -h 127.0.0.1 -U postgres ontzorgen_bench_runs 2>/dev/null
