@@ -52,8 +52,13 @@ from ontzorgen.services import (
 from ontzorgen.signals import BLOCKING_KINDS
 from ontzorgen.unit_of_work import UnitOfWork
 from ontzorgen.views.allocations import allocations_of
-from ontzorgen.views.caseload import SignalCursor, SignalStatus, signal_of, signals_page
-from ontzorgen.views.households import households_of
+from ontzorgen.views.caseload import (
+    SignalCursor,
+    SignalStatus,
+    caseload_households,
+    signal_of,
+    signals_page,
+)
 from ontzorgen.views.ledger import HouseholdAccountView, PostingView, accounts_of, postings_of
 from ontzorgen.views.phases import (
     milestones_overview,
@@ -61,15 +66,13 @@ from ontzorgen.views.phases import (
     proposal_of,
     proposals_of,
 )
-from ontzorgen.views.plan import municipalities_of, obligations_page
+from ontzorgen.views.plan import obligations_page
 
 router = APIRouter(include_in_schema=False)
 
 #: Limits on everything a page shows; each list says when there is more.
 SIGNALS_PER_PAGE = 50
 HOUSEHOLDS_PER_PAGE = 50
-#: A kredietbank serves a region: a handful of municipalities, never hundreds.
-MUNICIPALITIES_MAX = 100
 #: Beyond this a count reads "99+": the coach needs to know "many", not the exact number.
 OPEN_SIGNALS_COUNTED_MAX = 99
 HOUSEHOLD_SIGNALS_MAX = 50
@@ -139,51 +142,25 @@ class CaseloadHousehold:
 def _caseload_households(
     work: UnitOfWork, kredietbank_id: int, today: date, after_id: int
 ) -> list[CaseloadHousehold]:
-    """One page of the caseload by household id, over every municipality the kredietbank serves."""
-    served = municipalities_of(
-        work.connection,
-        municipality_id=None,
-        kredietbank_id=kredietbank_id,
-        after_id=0,
-        limit=MUNICIPALITIES_MAX,
-    )
-    found = [
-        summary
-        for municipality in served
-        for summary in households_of(
+    """One page of the caseload by household id, with each phase today and open-signal count
+    (two queries however long the page)."""
+    return [
+        CaseloadHousehold(
+            found.household_id,
+            found.name,
+            found.current_phase,
+            found.current_phase_name,
+            min(found.open_signal_count, OPEN_SIGNALS_COUNTED_MAX),
+            found.open_signal_count > OPEN_SIGNALS_COUNTED_MAX,
+        )
+        for found in caseload_households(
             work.connection,
-            municipality.municipality_id,
-            kredietbank_id=kredietbank_id,
+            kredietbank_id,
+            day=today,
             after_id=after_id,
             limit=HOUSEHOLDS_PER_PAGE,
         )
     ]
-    found.sort(key=lambda summary: summary.household_id)
-    rows = []
-    for summary in found[:HOUSEHOLDS_PER_PAGE]:
-        try:
-            overview = phase_overview(work, summary.household_id, today)
-            phase, phase_name = overview.current_phase, overview.current_phase_name
-        except NoArrangement:
-            phase, phase_name = None, None
-        open_signals = signals_page(
-            work.connection,
-            household_id=summary.household_id,
-            status=SignalStatus.OPEN,
-            after=None,
-            limit=OPEN_SIGNALS_COUNTED_MAX + 1,
-        )
-        rows.append(
-            CaseloadHousehold(
-                summary.household_id,
-                summary.name,
-                phase,
-                phase_name,
-                min(len(open_signals), OPEN_SIGNALS_COUNTED_MAX),
-                len(open_signals) > OPEN_SIGNALS_COUNTED_MAX,
-            )
-        )
-    return rows
 
 
 def _signal_cursor(text: str | None) -> SignalCursor | None:

@@ -1,9 +1,14 @@
 """Signals as a list to work through: one household's, a coach's caseload (the households of their
-kredietbank), or a whole municipality's for its officers and auditors.
+kredietbank), or a whole municipality's for its officers and auditors; and the caseload's
+households, each with its phase today and its number of open signals.
 
 Most urgent first, then the oldest, then by id; a page continues after a cursor of those three
 (keyset paging), so a signal raised or handled meanwhile never makes a page skip or repeat one.
 Read-only; signals are raised by the domain rules and handled through ``services.handle_signal``.
+
+``caseload_households`` reads a page of households in two queries however long the page: one
+for the households with their phase and count (correlated subqueries on the indexed
+``household_id`` columns), one for the policies of the municipalities on the page (the phase names).
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 
-from ontzorgen.tables import households, signals
+from ontzorgen.policy import Policy
+from ontzorgen.policy_codec import policy_from_json
+from ontzorgen.tables import households, municipalities, phase_changes, signals
 
 
 class SignalStatus(enum.StrEnum):
@@ -142,3 +149,104 @@ def signal_of(connection: Connection, signal_id: int) -> SignalView | None:
         .where(signals.c.id == signal_id)
     ).one_or_none()
     return None if row is None else _view(row)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseloadHouseholdView:
+    """A household of the caseload: its phase on the day asked for and its open signals."""
+
+    household_id: int
+    name: str
+    municipality_id: int
+    #: ``phases.phase_on(changes, day)``: the phase of the last change in force; None before
+    #: the first change takes effect, and for a household without an arrangement.
+    phase_on_day: int | None
+    #: The phase of the first change (in the order the changes take effect); None: no arrangement.
+    starting_phase: int | None
+    #: The name the municipality's ladder gives ``current_phase``.
+    current_phase_name: str | None
+    open_signal_count: int
+
+    @property
+    def current_phase(self) -> int | None:
+        """As ``views.phases.phase_overview``: before the bijstand starts, its first phase."""
+        return self.phase_on_day if self.phase_on_day is not None else self.starting_phase
+
+
+def caseload_households(
+    connection: Connection, kredietbank_id: int, *, day: date, after_id: int, limit: int
+) -> list[CaseloadHouseholdView]:
+    """The kredietbank's households with an id above ``after_id``, by id, at most ``limit``."""
+    mine = households.alias("mine")
+    own = phase_changes.c.household_id == mine.c.id
+    # phases.phase_on: the latest (effective_on, decided_on) on or before the day; on a tie the
+    # first in the repository's order (effective_on, id), so the lowest id.
+    in_force = (
+        select(phase_changes.c.to_phase)
+        .where(own, phase_changes.c.effective_on <= day)
+        .order_by(
+            phase_changes.c.effective_on.desc(),
+            phase_changes.c.decided_on.desc(),
+            phase_changes.c.id,
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    # repository.phase_changes_of(...)[0]: the first by (effective_on, id).
+    starting = (
+        select(phase_changes.c.to_phase)
+        .where(own)
+        .order_by(phase_changes.c.effective_on, phase_changes.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    open_count = (
+        select(func.count())
+        .select_from(signals)
+        .where(signals.c.household_id == mine.c.id, signals.c.status == SignalStatus.OPEN.value)
+        .scalar_subquery()
+    )
+    rows = connection.execute(
+        select(
+            mine.c.id,
+            mine.c.name,
+            mine.c.municipality_id,
+            in_force.label("phase_on_day"),
+            starting.label("starting_phase"),
+            open_count.label("open_signal_count"),
+        )
+        .where(mine.c.kredietbank_id == kredietbank_id, mine.c.id > after_id)
+        .order_by(mine.c.id)
+        .limit(limit)
+    ).all()
+    policies = _policies_of(connection, {row.municipality_id for row in rows})
+    views = []
+    for row in rows:
+        current = row.phase_on_day if row.phase_on_day is not None else row.starting_phase
+        views.append(
+            CaseloadHouseholdView(
+                row.id,
+                row.name,
+                row.municipality_id,
+                row.phase_on_day,
+                row.starting_phase,
+                None
+                if current is None
+                else policies[row.municipality_id].ladder.phase(current).name,
+                row.open_signal_count,
+            )
+        )
+    return views
+
+
+def _policies_of(connection: Connection, municipality_ids: set[int]) -> dict[int, Policy]:
+    if not municipality_ids:
+        return {}
+    return {
+        row.id: policy_from_json(row.policy)
+        for row in connection.execute(
+            select(municipalities.c.id, municipalities.c.policy).where(
+                municipalities.c.id.in_(sorted(municipality_ids))
+            )
+        )
+    }
