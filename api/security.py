@@ -25,7 +25,7 @@ from sqlalchemy import Connection
 
 from api.dependencies import UowFactoryDep, request_database
 from api.oidc import OidcVerifier
-from ontzorgen.access import PERMISSIONS, REGION, Permission, Principal, Role, Scope, allowed
+from ontzorgen.access import PERMISSIONS, REGION, Permission, Principal, Scope, allowed
 from ontzorgen.access_repository import AccessRepository
 from ontzorgen.households import UnknownKredietbank, UnknownMunicipality
 from ontzorgen.repository import Repository
@@ -242,7 +242,3 @@ class Access:
 def require(permission: Permission, kind: ScopeKind) -> Any:
     """``Depends`` for a route: the permission it needs, over the thing its path names."""
     return Depends(Access(permission, kind))
-
-
-def is_newcomer(principal: Principal) -> bool:
-    return principal.role is Role.NEWCOMER

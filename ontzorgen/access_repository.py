@@ -198,10 +198,6 @@ class AccessRepository:
         row = self._connection.execute(select(users).where(users.c.name == name)).first()
         return None if row is None else _user(row)
 
-    def user_by_id(self, user_id: int) -> UserRecord | None:
-        row = self._connection.execute(select(users).where(users.c.id == user_id)).first()
-        return None if row is None else _user(row)
-
     def user_by_oidc_subject(self, subject: str) -> UserRecord | None:
         row = self._connection.execute(select(users).where(users.c.oidc_subject == subject)).first()
         return None if row is None else _user(row)
@@ -224,20 +220,6 @@ class AccessRepository:
         )
         assert result.inserted_primary_key is not None
         return int(result.inserted_primary_key[0])
-
-    def token(self, token_id: int) -> TokenRecord | None:
-        row = self._connection.execute(
-            select(
-                api_tokens.c.id.label("token_id"),
-                api_tokens.c.secret_hash,
-                api_tokens.c.expires_at,
-                api_tokens.c.revoked_at,
-                users,
-            )
-            .join(users, users.c.id == api_tokens.c.user_id)
-            .where(api_tokens.c.id == token_id)
-        ).first()
-        return None if row is None else _token(row)
 
     def token_and_household(
         self, token_id: int, household_id: int | None

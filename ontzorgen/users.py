@@ -245,13 +245,6 @@ def token_id_of(token: str) -> int:
     return token_id
 
 
-def authenticate_token(uow: UnitOfWork, token: str, *, now: datetime) -> Principal:
-    token_id = token_id_of(token)
-    with uow:
-        record = uow.access.token(token_id)
-    return verify_token(record, token, now=now)
-
-
 def verify_token(record: TokenRecord | None, token: str, *, now: datetime) -> Principal:
     """Who the token (as read from the database, just now) belongs to, if it is valid: not
     revoked, not expired, its user not disabled, and its secret the one hashed (argon2, or a
