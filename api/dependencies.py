@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
+from sqlalchemy.pool import Pool
+from starlette.concurrency import run_in_threadpool
 
 from ledger.database import is_postgresql
 from ontzorgen.unit_of_work import UnitOfWork
@@ -16,7 +18,11 @@ from ontzorgen.unit_of_work import UnitOfWork
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
-def get_engine(request: Request) -> Engine:
+# The dependencies below are ``async def`` although they do not wait for anything: FastAPI runs a
+# plain ``def`` dependency in a worker thread, a hand-over and back for every request.
+
+
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
@@ -24,7 +30,7 @@ def get_engine(request: Request) -> Engine:
 EngineDep = Annotated[Engine, Depends(get_engine)]
 
 
-def get_uow_factory(request: Request) -> Callable[[], UnitOfWork]:
+async def get_uow_factory(request: Request) -> Callable[[], UnitOfWork]:
     """A new unit of work per call, on the app's engine and clock."""
     engine: Engine = request.app.state.engine
     clock: Callable[[], datetime] = request.app.state.clock
@@ -38,7 +44,7 @@ def get_uow_factory(request: Request) -> Callable[[], UnitOfWork]:
 UowFactoryDep = Annotated[Callable[[], UnitOfWork], Depends(get_uow_factory)]
 
 
-def get_today(request: Request) -> date:
+async def get_today(request: Request) -> date:
     """Today in the Netherlands: the date every municipal rule speaks of."""
     clock: Callable[[], datetime] = request.app.state.clock
     return clock().astimezone(UTC).astimezone(AMSTERDAM).date()
@@ -66,12 +72,22 @@ class RequestDatabase:
         self._connection: Connection | None = None
 
     def connection(self) -> Connection:
+        """The connection, checked out now if the request has none yet (may wait for the pool:
+        from the event loop, use ``connect``)."""
         if self._connection is None:
             connection = self._engine.connect()
             if is_postgresql(connection):
                 connection = connection.execution_options(isolation_level="AUTOCOMMIT")
             self._connection = connection
         return self._connection
+
+    async def connect(self) -> Connection:
+        """``connection()`` for code on the event loop. The checkout happens right here when the
+        pool has a connection waiting, and in a worker thread when it may have to wait: the loop
+        must never block on a full pool, which only requests finishing on this same loop refill."""
+        if self._connection is None and not _idle_in_pool(self._engine.pool):
+            return await run_in_threadpool(self.connection)
+        return self.connection()
 
     @property
     def opened(self) -> bool:
@@ -93,6 +109,13 @@ class RequestDatabase:
             connection.close()
 
 
+def _idle_in_pool(pool: Pool) -> bool:
+    """True when a checkout from ``pool`` takes a connection that is waiting (a ``QueuePool``
+    with one checked in); False when it may wait, or when the pool cannot tell."""
+    checked_in = getattr(pool, "checkedin", None)
+    return checked_in is not None and int(checked_in()) > 0
+
+
 def request_database(request: Request) -> RequestDatabase:
     """The request's connection holder, made by the edge middleware (or here, for an app run
     without it, e.g. a route called in isolation; then nobody closes it but the garbage
@@ -104,9 +127,9 @@ def request_database(request: Request) -> RequestDatabase:
     return found
 
 
-def get_connection(request: Request) -> Connection:
+async def get_connection(request: Request) -> Connection:
     """The request's connection, for a read route: what it reads is not committed by anyone."""
-    return request_database(request).connection()
+    return await request_database(request).connect()
 
 
 ConnectionDep = Annotated[Connection, Depends(get_connection)]

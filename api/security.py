@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from api.dependencies import UowFactoryDep, request_database
 from api.oidc import OidcVerifier
@@ -77,7 +78,8 @@ async def current_session(request: Request, uow: UowFactoryDep) -> Session | Non
     if not secret:
         return None
     try:
-        return authenticate_session(uow(), secret, now=now_utc(request))
+        # In a worker thread: it takes a connection of its own and writes the session's last use.
+        return await run_in_threadpool(authenticate_session, uow(), secret, now=now_utc(request))
     except NotAuthenticated:
         return None
 
@@ -94,6 +96,7 @@ async def authenticate(request: Request, uow: UowFactoryDep) -> Principal:
             raise _unauthenticated("Send 'Authorization: Bearer <token>'.")
         try:
             if credentials.startswith(f"{TOKEN_PREFIX}_"):
+                await request_database(request).connect()
                 principal = _authenticate_token(request, credentials, now)
             else:
                 verifier: OidcVerifier | None = request.app.state.oidc
@@ -154,7 +157,7 @@ def _not_found(kind: str, identifier: int) -> HTTPException:
     return HTTPException(404, f"There is no {kind} with id {identifier}.")
 
 
-def _scope(request: Request, kind: ScopeKind) -> Scope:
+async def _scope(request: Request, kind: ScopeKind) -> Scope:
     """Look up where the thing named in the path belongs, on the request's connection."""
     if kind == "region":
         return REGION
@@ -182,7 +185,7 @@ def _scope(request: Request, kind: ScopeKind) -> Scope:
             return Scope.of_household(identifier, found[0], found[1])
     database = request_database(request)
     try:
-        return _look_up_scope(database.connection(), request, kind, identifier)
+        return _look_up_scope(await database.connect(), request, kind, identifier)
     finally:
         database.idle()
 
@@ -232,7 +235,7 @@ class Access:
     async def __call__(self, request: Request, principal: CurrentPrincipal) -> Granted:
         if principal.role not in PERMISSIONS[self.permission]:
             raise HTTPException(403, f"A user with role {principal.role} may not do this.")
-        scope = _scope(request, self.kind)
+        scope = await _scope(request, self.kind)
         request.state.scope = scope
         if not allowed(principal, self.permission, scope):
             raise HTTPException(403, "This is outside your municipality, caseload or household.")

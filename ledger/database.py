@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 import random
+import select
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from psycopg.pq import ConnStatus
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +39,27 @@ def make_engine(database_url: str, *, pool_size: int = 10, echo: bool = False) -
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(
-        database_url,
-        echo=echo,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
-    )
+    engine = create_engine(database_url, echo=echo, pool_size=pool_size, max_overflow=pool_size)
+    event.listen(engine, "checkout", _refuse_a_closed_connection)
+    return engine
+
+
+def _refuse_a_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """The pool's check of a PostgreSQL connection it hands out, without a round trip (SQLAlchemy's
+    ``pool_pre_ping`` sends a query on every checkout).
+
+    An idle connection in the pool has nothing to read: the server speaks only when asked. If its
+    socket is readable, the server has ended the session (restart, ``pg_terminate_backend``, idle
+    timeout: it sends its goodbye and closes the socket), so the connection is not handed out.
+    ``DisconnectionError`` makes the pool drop it and check out another, as a failed ping does.
+    A connection whose network went away silently is not noticed here, nor would a ping notice it
+    before the TCP timeout.
+    """
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise DisconnectionError("the connection was closed")
+    readable, _, _ = select.select([dbapi_connection.pgconn.socket], [], [], 0)
+    if readable or dbapi_connection.pgconn.status != ConnStatus.OK:
+        raise DisconnectionError("the server ended the connection")
 
 
 def _configure_sqlite(engine: Engine) -> None:

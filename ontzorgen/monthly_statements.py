@@ -264,30 +264,20 @@ def read_monthly_statement(
     connection: Connection, household_id: int, month: Month, *, today: date
 ) -> MonthlyStatement:
     """``monthly_statement`` on a connection the caller holds (the API's request connection):
-    reads only, commits nothing."""
-    with rows.statement_reading(connection):
-        return _read(connection, household_id, month, today)
-
-
-def _read(connection: Connection, household_id: int, month: Month, today: date) -> MonthlyStatement:
-    header = rows.header_of(connection, household_id, month, today)
+    reads only, commits nothing of the caller's."""
+    found = rows.statement_rows(connection, household_id, month, today)
+    header = found.header
     if header is None:
         raise UnknownHousehold(household_id)
     allocation = header.allocation
     if allocation is None:
         raise NoStatement(household_id, month)
     policy = _policy(header.policy_json)
-    accounts = rows.accounts_of(connection, household_id, month)
-    dues = rows.dues_of(connection, household_id, month, today)
-    incomes = rows.incomes_of(connection, household_id, month)
-    month_dues = [due for due in dues if due.month == str(month) and due.on is not None]
-    due_dates = [due.on for due in month_dues if due.on is not None]
-    due_between = (min(due_dates), max(due_dates)) if due_dates else None
-    payments = rows.payments_of(connection, household_id, due_between, today)
+    accounts, dues, payments = found.accounts, found.dues, found.payments
     needed_months = max(
         (m.months_without_arrears or 0 for m in policy.milestones if m.computed), default=0
     )
-    progress = rows.progress_of(connection, household_id, Month.of(today), needed_months)
+    recent_arrears = found.progress.recent_arrears[:needed_months]
 
     latest = _latest_payments(payments)
     month_lines = sorted(
@@ -321,10 +311,8 @@ def _read(connection: Connection, household_id: int, month: Month, today: date) 
     open_milestones: tuple[OpenMilestone, ...] = ()
     next_phase = None
     if header.arrangement is not None:
-        recorded = [code for code, achieved_on in progress.milestones if achieved_on <= today]
-        achieved = achieved_milestones(
-            policy, recorded, _months_without_arrears(progress.recent_arrears)
-        )
+        recorded = [code for code, achieved_on in found.progress.milestones if achieved_on <= today]
+        achieved = achieved_milestones(policy, recorded, _months_without_arrears(recent_arrears))
         assessment = assess_step(policy, current_number, achieved, header.arrangement, today)
         if assessment.next_phase is not None:
             target = policy.ladder.phase(assessment.next_phase)
@@ -344,7 +332,7 @@ def _read(connection: Connection, household_id: int, month: Month, today: date) 
         current_phase=PhaseInfo(current.number, current.name),
         next_phase=next_phase,
         open_milestones=open_milestones,
-        income=tuple(_income(row) for row in incomes),
+        income=tuple(_income(row) for row in found.incomes),
         income_divided=Money(allocation.income_cents),
         reserves=reserves,
         withholdings=withholdings,

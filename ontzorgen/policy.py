@@ -61,6 +61,11 @@ class PolicyInvalid(OntzorgenError):
         self.reason = reason
 
 
+#: A computed milestone asks at most this many months without arrears in a row: three years, the
+#: length of a PIP. (The statement reads that many recent months, whatever the policy.)
+MONTHS_WITHOUT_ARREARS_MAX = 36
+
+
 @dataclass(frozen=True, slots=True)
 class MilestoneDefinition:
     """Evidence of self-reliance; ``months_without_arrears`` makes it computed, not recorded."""
@@ -195,6 +200,13 @@ class Policy:
             or not 1 <= self.vakantietoeslag_month <= 12
         ):
             raise PolicyInvalid("vakantietoeslag needs a percentage 0-100 and a month 1-12")
+        for milestone in self.milestones:
+            months = milestone.months_without_arrears
+            if months is not None and not 1 <= months <= MONTHS_WITHOUT_ARREARS_MAX:
+                raise PolicyInvalid(
+                    f"milestone {milestone.code!r} asks {months} months without arrears; "
+                    f"between 1 and {MONTHS_WITHOUT_ARREARS_MAX} can be asked"
+                )
         known = {milestone.code for milestone in self.milestones}
         for phase in self.ladder.phases:
             unknown = set(phase.required_milestones) - known
