@@ -25,6 +25,7 @@ from ontzorgen.monthly_statements import (
     NoStatement,
     WithholdingStatus,
     monthly_statement,
+    read_monthly_statement,
     statement_months,
 )
 from ontzorgen.months import Month
@@ -404,6 +405,44 @@ def test_a_statement_takes_six_queries_however_long_the_history(
     finally:
         event.remove(world.engine, "before_cursor_execute", count)
     assert first == len(statements_seen) == 6
+
+
+def test_on_the_api_connection_the_six_queries_go_in_one_pipeline_and_read_the_same(
+    postgres_engine: Engine,
+) -> None:
+    """The API reads a statement on a PostgreSQL connection in autocommit: all six queries go to
+    the server in one psycopg pipeline (one round trip), none through SQLAlchemy, and the
+    statement is the one the queries give one by one inside a transaction."""
+    world = make_paying_world(postgres_engine)
+    household_id = add_newcomer(world).household_id
+    live_august(world, household_id)
+    through_sqlalchemy: list[str] = []
+    event.listen(
+        world.engine, "before_cursor_execute", lambda *args: through_sqlalchemy.append(args[2])
+    )
+    with world.engine.connect() as connection:
+        autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+        driver = autocommit.connection.driver_connection
+        assert driver is not None
+        pipelines = 0
+        pipeline = driver.pipeline
+
+        def counted_pipeline() -> object:
+            nonlocal pipelines
+            pipelines += 1
+            return pipeline()
+
+        driver.pipeline = counted_pipeline
+        try:
+            pipelined = {
+                month: read_monthly_statement(autocommit, household_id, month, today=READ_ON)
+                for month in (AUGUST, SEPTEMBER)
+            }
+        finally:
+            del driver.pipeline
+    assert (pipelines, through_sqlalchemy) == (2, [])
+    for month, found in pipelined.items():
+        assert found == monthly_statement(world.uow(), household_id, month, today=READ_ON)
 
 
 def test_a_quarterly_bill_comes_next_with_every_month_reserved_for_it(world: World) -> None:
