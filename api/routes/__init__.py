@@ -25,7 +25,10 @@ from api.routes import (
     statements,
 )
 
+#: In the order a request's path is matched against them (one by one): the monthly statement,
+#: the most asked document, comes first.
 ROUTERS: tuple[APIRouter, ...] = (
+    statements.router,
     health.router,
     me.router,
     households.router,
@@ -42,6 +45,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     statement_imports.router,
     reports.router,
     audit_log.router,
-    statements.router,
     ledger.router,
 )
