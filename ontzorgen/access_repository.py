@@ -21,6 +21,7 @@ from sqlalchemy import (
     update,
 )
 
+from ledger.database import DriverStatement, in_autocommit_on_postgresql
 from ontzorgen.access import Principal, Role
 from ontzorgen.access_tables import (
     api_tokens,
@@ -155,6 +156,9 @@ _AUDIT_ROW_ASYNC_COMMIT = insert(audit_log).from_select(
     ),
 )
 
+_DRIVER_TOKEN_AND_HOUSEHOLD = DriverStatement(_TOKEN_AND_HOUSEHOLD)
+_DRIVER_AUDIT_ROW_ASYNC_COMMIT = DriverStatement(_AUDIT_ROW_ASYNC_COMMIT)
+
 
 def _aware(moment: datetime) -> datetime:
     """SQLite hands timestamps back without their zone; they were written in UTC."""
@@ -226,10 +230,15 @@ class AccessRepository:
     ) -> tuple[TokenRecord | None, tuple[int, int | None] | None]:
         """The token (as ``token``) and, in the same query, the household's scope (as
         ``household_scope``): one round trip for who asks and where the thing asked about is."""
-        row = self._connection.execute(
-            _TOKEN_AND_HOUSEHOLD,
-            {"token_id": token_id, "household_id": -1 if household_id is None else household_id},
-        ).first()
+        values = {
+            "token_id": token_id,
+            "household_id": -1 if household_id is None else household_id,
+        }
+        if in_autocommit_on_postgresql(self._connection):
+            # On every authenticated request: straight through the driver.
+            row = _DRIVER_TOKEN_AND_HOUSEHOLD.execute(self._connection, values).fetchone()
+        else:
+            row = self._connection.execute(_TOKEN_AND_HOUSEHOLD, values).first()
         if row is None:
             return None, None
         scope = (
@@ -395,17 +404,11 @@ class AccessRepository:
         commit flushes them too. It is honoured only on a PostgreSQL connection in autocommit,
         where the insert is its own transaction; anywhere else the row is written durably."""
         values = {name: getattr(row, name) for name in AuditRow.__slots__}
-        if not durable and self._autocommit_postgresql():
-            self._connection.execute(_AUDIT_ROW_ASYNC_COMMIT, values)
+        if not durable and in_autocommit_on_postgresql(self._connection):
+            # The row of every read: straight through the driver.
+            _DRIVER_AUDIT_ROW_ASYNC_COMMIT.execute(self._connection, values)
         else:
             self._connection.execute(insert(audit_log), values)
-
-    def _autocommit_postgresql(self) -> bool:
-        connection = self._connection
-        return (
-            connection.dialect.name == "postgresql"
-            and connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
-        )
 
     def audit_rows(
         self, municipality_id: int, since: datetime, until: datetime, *, after_id: int, limit: int

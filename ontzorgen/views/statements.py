@@ -47,8 +47,8 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 
+from ledger.database import DriverStatement, in_autocommit_on_postgresql
 from ledger.schema import accounts as ledger_accounts
 from ledger.schema import entries as ledger_entries
 from ledger.schema import postings as ledger_postings
@@ -296,56 +296,71 @@ _OPENING = (
     .correlate(household_accounts)
     .scalar_subquery()
 )
-_ACCOUNTS = (
-    select(
-        household_accounts.c.account_id,
-        household_accounts.c.role,
-        household_accounts.c.obligation_id,
-        ledger_accounts.c.kind,
-        ledger_accounts.c.name,
-        ledger_accounts.c.balance_cents,
-        _OPENING.label("opening_cents"),
-        obligations.c.cost_type,
-        creditors.c.name.label("creditor_name"),
-        ledger_postings.c.account_seq,
-        ledger_postings.c.booked_on,
-        ledger_postings.c.direction,
-        ledger_postings.c.amount_cents,
-        ledger_postings.c.balance_after_cents,
-        ledger_postings.c.entry_id,
-        ledger_entries.c.description,
+_ACCOUNT_ROWS = select(
+    household_accounts.c.account_id,
+    household_accounts.c.role,
+    household_accounts.c.obligation_id,
+    ledger_accounts.c.kind,
+    ledger_accounts.c.name,
+    ledger_accounts.c.balance_cents,
+    _OPENING.label("opening_cents"),
+    obligations.c.cost_type,
+    creditors.c.name.label("creditor_name"),
+    cast(null(), BigInteger).label("account_seq"),
+    cast(null(), Date).label("booked_on"),
+    cast(null(), String).label("direction"),
+    cast(null(), BigInteger).label("amount_cents"),
+    cast(null(), BigInteger).label("balance_after_cents"),
+    cast(null(), BigInteger).label("entry_id"),
+    cast(null(), String).label("description"),
+).select_from(
+    household_accounts.join(
+        ledger_accounts, ledger_accounts.c.id == household_accounts.c.account_id
     )
-    .select_from(
-        household_accounts.join(
-            ledger_accounts, ledger_accounts.c.id == household_accounts.c.account_id
-        )
-        .outerjoin(obligations, obligations.c.id == household_accounts.c.obligation_id)
-        .outerjoin(creditors, creditors.c.id == obligations.c.creditor_id)
-        .outerjoin(
-            ledger_postings,
-            and_(
-                ledger_postings.c.account_id == household_accounts.c.account_id,
-                ledger_postings.c.booked_on >= _FIRST_DAY,
-                ledger_postings.c.booked_on <= _LAST_DAY,
-            ),
-        )
-        .outerjoin(ledger_entries, ledger_entries.c.id == ledger_postings.c.entry_id)
-    )
-    .where(household_accounts.c.household_id == _HOUSEHOLD)
-    .order_by(household_accounts.c.account_id, ledger_postings.c.account_seq)
+    .outerjoin(obligations, obligations.c.id == household_accounts.c.obligation_id)
+    .outerjoin(creditors, creditors.c.id == obligations.c.creditor_id)
+)
+_POSTING_ROWS = select(
+    household_accounts.c.account_id,
+    *[cast(null(), column.type).label(column.name) for column in _ACCOUNT_ROWS.selected_columns][
+        1:9
+    ],
+    ledger_postings.c.account_seq,
+    ledger_postings.c.booked_on,
+    ledger_postings.c.direction,
+    ledger_postings.c.amount_cents,
+    ledger_postings.c.balance_after_cents,
+    ledger_postings.c.entry_id,
+    ledger_entries.c.description,
+).select_from(
+    household_accounts.join(
+        ledger_postings,
+        and_(
+            ledger_postings.c.account_id == household_accounts.c.account_id,
+            ledger_postings.c.booked_on >= _FIRST_DAY,
+            ledger_postings.c.booked_on <= _LAST_DAY,
+        ),
+    ).join(ledger_entries, ledger_entries.c.id == ledger_postings.c.entry_id)
+)
+# The accounts (one row each, its opening balance probed once) and their postings of the month
+# (one row each), apart: joined in one select, the opening probe and the account's own lookups
+# would run again for every posting.
+_ACCOUNTS = union_all(
+    _ACCOUNT_ROWS.where(household_accounts.c.household_id == _HOUSEHOLD),
+    _POSTING_ROWS.where(household_accounts.c.household_id == _HOUSEHOLD),
 )
 
 
 def _accounts(rows: Sequence[Sequence[Any]]) -> list[AccountRow]:
-    found: dict[int, tuple[Any, ...]] = {}
+    """The accounts in id order, each with its postings of the month in order."""
+    heads: list[Sequence[Any]] = []
     postings: dict[int, list[PostingRow]] = {}
     for row in rows:
-        account_id = row[0]
-        if account_id not in found:
-            found[account_id] = tuple(row[:9])
-            postings[account_id] = []
-        if row[9] is not None:
-            postings[account_id].append(PostingRow(*row[9:16]))
+        if row[1] is not None:  # an account's row: it has a role
+            heads.append(row)
+        else:
+            postings.setdefault(row[0], []).append(PostingRow(*row[9:16]))
+    heads.sort(key=lambda head: head[0])
     return [
         AccountRow(
             head[0],
@@ -357,9 +372,9 @@ def _accounts(rows: Sequence[Sequence[Any]]) -> list[AccountRow]:
             head[6] or 0,
             head[7],
             head[8],
-            tuple(postings[account_id]),
+            tuple(sorted(postings.get(head[0], ()), key=lambda posting: posting.account_seq)),
         )
-        for account_id, head in found.items()
+        for head in heads
     ]
 
 
@@ -480,7 +495,7 @@ def _income_rows(rows: Sequence[Sequence[Any]]) -> list[IncomeRow]:
     return sorted(found.values(), key=lambda income: (income.received_on, income.income_id))
 
 
-def _payments(*conditions: Any) -> Any:
+def _payments(joined: Any, *conditions: Any) -> Any:
     return (
         select(
             payments.c.id,
@@ -493,14 +508,16 @@ def _payments(*conditions: Any) -> Any:
             payments.c.payee_name,
             payment_runs.c.execution_on,
         )
-        .select_from(payments.join(payment_runs, payment_runs.c.id == payments.c.run_id))
+        .select_from(joined.join(payment_runs, payment_runs.c.id == payments.c.run_id))
         .where(payments.c.household_id == _HOUSEHOLD, *conditions)
     )
 
 
-def _month_due_dates(aggregate: Any) -> Any:
+def _month_due_date(aggregate: Any) -> Any:
     """The first (``func.min``) or last (``func.max``) due date of the month's allocation lines
-    and leefgeld parts; NULL when the month has none (and then no payment is between them)."""
+    and leefgeld parts; NULL when the month has none (and then no payment is between them). Two
+    scalar subqueries, each evaluated once: as a joined range PostgreSQL's generic plan scans all
+    of the household's payments instead of a range of its index."""
     dates = union_all(
         select(allocation_lines.c.due_on.label("on")).where(
             allocation_lines.c.household_id == _HOUSEHOLD,
@@ -515,10 +532,11 @@ def _month_due_dates(aggregate: Any) -> Any:
 
 
 _PAYMENTS = union_all(
-    _payments(payments.c.due_on > _TODAY),
+    _payments(payments, payments.c.due_on > _TODAY),
     _payments(
-        payments.c.due_on >= _month_due_dates(func.min),
-        payments.c.due_on <= _month_due_dates(func.max),
+        payments,
+        payments.c.due_on >= _month_due_date(func.min),
+        payments.c.due_on <= _month_due_date(func.max),
     ),
 )
 
@@ -593,7 +611,7 @@ def statement_rows(
     results: Sequence[Sequence[Sequence[Any]]]
     if connection.dialect.name != "postgresql":
         results = [connection.execute(query, parameters).all() for query in _QUERIES]
-    elif connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+    elif not in_autocommit_on_postgresql(connection):
         # Inside the caller's transaction: the generic plans for the rest of it (see _PIPELINE).
         connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
         results = [connection.execute(query, parameters).all() for query in _QUERIES]
@@ -610,17 +628,8 @@ def statement_rows(
     )
 
 
-def _psycopg_sql(query: Any) -> tuple[str, dict[str, Any]]:
-    """A query's SQL for psycopg (named ``%(name)s`` placeholders) and the values SQLAlchemy
-    bound itself (a ``LIMIT``'s number)."""
-    compiled = query.compile(dialect=psycopg_dialect())  # type: ignore[no-untyped-call]
-    return str(compiled), {
-        name: value for name, value in compiled.params.items() if value is not None
-    }
-
-
 #: The six queries as psycopg takes them, compiled once.
-_PSYCOPG_QUERIES = tuple(_psycopg_sql(query) for query in _QUERIES)
+_DRIVER_QUERIES = tuple(DriverStatement(query) for query in _QUERIES)
 
 #: How the pipeline begins: one read-only REPEATABLE READ transaction, so the statement is read
 #: from one snapshot, with the prepared queries' generic plans (``plan_cache_mode``, for this
@@ -645,8 +654,8 @@ def _pipelined(connection: Connection, parameters: dict[str, Any]) -> list[list[
         with driver.pipeline():
             for command in _PIPELINE:
                 driver.execute(command)
-            for sql, bound in _PSYCOPG_QUERIES:
-                cursors.append(driver.cursor().execute(sql, {**bound, **parameters}))
+            for query in _DRIVER_QUERIES:
+                cursors.append(driver.cursor().execute(query.sql, query.parameters(parameters)))
             driver.execute("COMMIT")
     except BaseException:
         # A failed query aborts the rest of the pipeline; end the transaction it left open.
