@@ -39,6 +39,19 @@ def _serve(arguments: argparse.Namespace) -> int:
     print(f"API documentation: http://{host}:{port}/v1/docs (OpenAPI: /v1/openapi.json)")
     print(f"Health: http://{host}:{port}/v1/health")
     print(f"Database: {engine.url.render_as_string(hide_password=True)}")
+    if arguments.workers > 1:
+        from api.serving import Workers
+
+        engine.dispose()
+        print(f"Workers: {arguments.workers} processes, a listening socket each")
+        workers = Workers(
+            "api.serving:app_from_settings",
+            host,
+            port,
+            arguments.workers,
+            log_level=settings.log_level,
+        )
+        return workers.wait()
     uvicorn.run(create_app(engine), host=host, port=port, log_level=settings.log_level)
     return 0
 
@@ -103,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes, each with its own listening socket (default 1; on PostgreSQL "
+        "about one per core)",
+    )
     serve.set_defaults(handler=_serve)
 
     db = commands.add_parser("db", help="database schema").add_subparsers(

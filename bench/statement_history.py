@@ -1069,6 +1069,39 @@ def _seed_municipality(task: _Task) -> tuple[int, int, int]:
     return entries, postings, done
 
 
+#: The history tables and the order their rows would stand in had they been written as they
+#: happened, month after month for every household at once.
+TIME_ORDER = (
+    ("ledger_postings", "booked_on, entry_id"),
+    ("ledger_entries", "booked_on, id"),
+    ("payments", "due_on, id"),
+    ("allocation_lines", "month, household_id, obligation_id"),
+    ("leefgeld_parts", "month, household_id, position"),
+    ("incomes", "received_on, id"),
+    ("allocations", "month, household_id"),
+)
+
+
+def lay_out_in_time_order(engine: Engine) -> None:
+    """Rewrite the history tables in the order of time (``CLUSTER``).
+
+    The seed writes household after household, sixty months each: every household's rows of one
+    month end up on pages of their own, among its other months. A running system writes month
+    after month (the income of the 24th for everyone, the allocations of the 25th, the payment
+    runs), so a month's rows of all households stand together, and this month's statements read
+    a few pages that many households share. Left in seeding order, a statement reads some 30
+    pages that only it needs (26 GB for 100,000 households), and the benchmark measures the disk.
+    """
+    for table, order in TIME_ORDER:
+        step = time.perf_counter()
+        with engine.begin() as connection:
+            connection.execute(text("SET LOCAL maintenance_work_mem = '1GB'"))
+            connection.execute(text(f"CREATE INDEX bench_time_order ON {table} ({order})"))
+            connection.execute(text(f"CLUSTER {table} USING bench_time_order"))
+            connection.execute(text("DROP INDEX bench_time_order"))
+        say(f"  {time.perf_counter() - step:6.1f} s  {table} rewritten in the order ({order})")
+
+
 def seed(
     engine: Engine, households: int, municipalities: int, seed_value: int, workers: int = 2
 ) -> dict[str, Any]:
@@ -1141,6 +1174,7 @@ def seed(
         say(f"  {time.perf_counter() - step:6.1f} s  {statement}")
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE bench_statement_restore"))
+    lay_out_in_time_order(engine)
     say("  VACUUM ANALYZE (statistics and the visibility map, as autovacuum would leave them)")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE"))

@@ -16,14 +16,25 @@ weekly leefgeld), the others stepped to phase 2 (huur and zorgverzekering) and m
 match). Afterwards, unless ``--no-check``, ``ledger.check.check_ledger`` audits the whole ledger
 (untimed; its duration is reported).
 
-Timed: the app (``api.app.create_app``) served by uvicorn in a subprocess, ``--workers`` processes
-(default 2, httptools and uvloop, no access log), and a load generator in another process: an
-asyncio HTTP/1.1 client on raw sockets (cheaper than httpx, so less of the two cores goes to the
-load) with ``--clients`` connections (default 20), each kept alive and sending one request after the
-other. Every request asks for the statement of ``STATEMENT_MONTH`` of a household drawn at random,
-with the bearer token of an income officer of the household's municipality (each request is
-authenticated, authorised and written to the audit log, as in production; the argon2 check of a
-token is remembered per process, and the warm-up pays it). Every response must be 200.
+Before the timed part, unless ``--cold``, every household's statement is read once, untimed,
+through the statement's own six queries on four connections
+(``read_every_statement_once``): the pages statements need come into memory, as they are on a
+server that has been answering for a while. Only what fits stays: with PostgreSQL's default
+``shared_buffers`` of 128 MB the statements are read mostly through the operating system's page
+cache, which this machine keeps small and empties now and then, so the benchmark then measures
+the disk. The server's ``shared_buffers`` is printed (and in the JSON); see README.md for the
+setting the figures were taken with.
+
+Timed: the app (``api.app.create_app``) served by ``--workers`` uvicorn processes (default 2,
+httptools and uvloop, no access log), each with a listening socket of its own, as ``ontzorgen
+serve --workers`` runs them (``api.serving``: the kernel spreads the clients' connections), and
+a load generator in another process: an asyncio HTTP/1.1 client on raw sockets (cheaper than
+httpx, so less of the two cores goes to the load) with ``--clients`` connections (default 20),
+each kept alive and sending one request after the other. Every request asks for the statement of
+``STATEMENT_MONTH`` of a household drawn at random, with the bearer token of an income officer of
+the household's municipality (each request is authenticated, authorised and written to the audit
+log, as in production; the argon2 check of a token is remembered per process, and the warm-up
+pays it). Every response must be 200.
 
 1. warm-up: ``--warmup`` seconds (default 5), not counted;
 2. ``all``: ``--duration`` seconds (default 20) over all households: ``requests_per_s`` is the
@@ -81,6 +92,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import Engine, text  # noqa: E402
 
+from api.serving import Workers  # noqa: E402
 from bench import statement_history  # noqa: E402
 from bench.statement_history import STATEMENT_MONTH, say  # noqa: E402
 from ledger.database import make_engine  # noqa: E402
@@ -144,76 +156,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class Server:
-    """``workers`` uvicorn processes on one port, each with a listening socket of its own
-    (``SO_REUSEPORT``): the kernel spreads new connections over the sockets evenly. With one
-    socket shared by all workers (``uvicorn --workers``), whichever worker wakes first accepts
-    every connection waiting, so 20 keep-alive clients opening at once often all land on one
-    worker, and one core does the work of two (seen: 20 + 0 and 0 + 20 connections, 300
-    statements/s, against 600 with them spread)."""
-
-    def __init__(self, database: str, port: int, workers: int, pool: int) -> None:
-        environment = {**os.environ, DATABASE_VARIABLE: database, POOL_VARIABLE: str(pool)}
-        self.sockets = []
-        self.processes: list[subprocess.Popen[bytes]] = []
-        for _ in range(workers):
-            listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            listening.bind(("127.0.0.1", port))
-            listening.listen(2048)
-            listening.set_inheritable(True)
-            self.sockets.append(listening)
-            command = [
-                str(Path(sys.executable)),
-                "-m",
-                "uvicorn",
-                "bench.statements:app",
-                "--factory",
-                "--fd",
-                str(listening.fileno()),
-                "--http",
-                "httptools",
-                "--loop",
-                "uvloop",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ]
-            self.processes.append(
-                subprocess.Popen(command, cwd=ROOT, env=environment, pass_fds=[listening.fileno()])
-            )
-        self._wait_until_serving(port)
-
-    def _wait_until_serving(self, port: int) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if any(process.poll() is not None for process in self.processes):
-                self.stop()
-                raise SystemExit("uvicorn stopped while starting")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    pass
-            except OSError:
-                time.sleep(0.2)
-                continue
-            # A connection is taken by one of the workers; give the others their start-up time.
-            time.sleep(3)
-            return
-        self.stop()
-        raise SystemExit("uvicorn did not start within 60 s")
-
-    @property
-    def pids(self) -> list[int]:
-        return [process.pid for process in self.processes]
-
-    def stop(self) -> None:
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            process.wait(timeout=30)
-        for listening in self.sockets:
-            listening.close()
+def serve(database: str, port: int, workers: int, pool: int) -> Workers:
+    """The app on ``port``: ``workers`` uvicorn processes, a listening socket each
+    (``api.serving``, as ``ontzorgen serve --workers`` runs them)."""
+    environment = {**os.environ, DATABASE_VARIABLE: database, POOL_VARIABLE: str(pool)}
+    try:
+        return Workers("bench.statements:app", "127.0.0.1", port, workers, environment=environment)
+    except RuntimeError as failed:
+        raise SystemExit(f"uvicorn: {failed}") from None
 
 
 # -- tokens and households -------------------------------------------------------------------------
@@ -563,6 +513,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             database_size = connection.execute(
                 text("SELECT pg_size_pretty(pg_database_size(current_database()))")
             ).scalar_one()
+            shared_buffers = connection.execute(text("SHOW shared_buffers")).scalar_one()
+        say(f"database: {database_size}; PostgreSQL shared_buffers {shared_buffers}")
         tokens = officer_tokens(engine)
         groups = household_groups(engine)
     finally:
@@ -580,7 +532,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     spec_path = Path(f"/tmp/bench_statements_{os.getpid()}.json")
     load_before = load_average()
     say(f"serving: uvicorn, {arguments.workers} worker(s) on port {port}; load {load_before}")
-    server = Server(arguments.database, port, arguments.workers, arguments.pool)
+    server = serve(arguments.database, port, arguments.workers, arguments.pool)
     try:
         household, municipality = groups["all"][0]
         check_response(port, household, tokens[municipality])
@@ -643,6 +595,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seconds": arguments.duration,
         "postings": marker["postings"],
         "database_size": database_size,
+        "shared_buffers": shared_buffers,
         "load_average_before": load_before,
         "load_average_after": load_after,
         "statements_read_before_s": cache_seconds,
