@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 BENCH_DATABASE ?= postgresql+psycopg://postgres@127.0.0.1:5432/ontzorgen_bench
 BENCH_ENTRIES ?= 100000
 
-.PHONY: install run serve test lint typecheck unit bench clean
+.PHONY: install run serve test lint typecheck unit browser bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-unit: install
+## the browser tests drive Debian's chromium: installed when missing
+browser:
+	@.ci/install-chromium
+
+unit: install browser
 	$(BIN)/pytest
 
 ## make bench: the ledger, payment-run and statement benchmarks on PostgreSQL (their own databases)
