@@ -9,8 +9,6 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
-
 YEAR_MIN, YEAR_MAX = 2000, 2100
 
 
@@ -48,7 +46,10 @@ class Month:
         return calendar.monthrange(self.year, self.month)[1]
 
     def plus(self, month_count: int) -> Month:
-        return Month.of(self.first_day + relativedelta(months=month_count))
+        """The month ``month_count`` months later (earlier when negative); counted on the
+        months since year 0, the same as ``first_day + relativedelta(months=month_count)``."""
+        index = self.year * 12 + self.month - 1 + month_count
+        return Month(index // 12, index % 12 + 1)
 
     def next(self) -> Month:
         return self.plus(1)
