@@ -20,6 +20,17 @@ from ledger.schema import postings as ledger_postings
 from ontzorgen.errors import OntzorgenError
 from ontzorgen.tables import creditors, household_accounts, obligations
 
+#: A posting as the views show it, with its entry's description (joined on ``entry_id``).
+POSTING_COLUMNS = (
+    ledger_postings.c.account_seq,
+    ledger_postings.c.booked_on,
+    ledger_postings.c.direction,
+    ledger_postings.c.amount_cents,
+    ledger_postings.c.balance_after_cents,
+    ledger_postings.c.entry_id,
+    ledger_entries.c.description,
+)
+
 
 class AccountNotOfHousehold(OntzorgenError):
     """An account was asked for under a household it does not belong to."""
@@ -116,15 +127,7 @@ def postings_of(
     if owned is None:
         raise AccountNotOfHousehold(household_id, account_id)
     rows = connection.execute(
-        select(
-            ledger_postings.c.account_seq,
-            ledger_postings.c.booked_on,
-            ledger_postings.c.direction,
-            ledger_postings.c.amount_cents,
-            ledger_postings.c.balance_after_cents,
-            ledger_postings.c.entry_id,
-            ledger_entries.c.description,
-        )
+        select(*POSTING_COLUMNS)
         .select_from(
             ledger_postings.join(ledger_entries, ledger_entries.c.id == ledger_postings.c.entry_id)
         )

@@ -73,6 +73,7 @@ from ontzorgen.tables import (
     payments,
     phase_changes,
 )
+from ontzorgen.views.ledger import POSTING_COLUMNS
 
 #: Allocation lines due after today can stand in months up to this many months back: a yearly
 #: bill is reserved over the twelve months up to and including its due month.
@@ -325,13 +326,7 @@ _POSTING_ROWS = select(
     *[cast(null(), column.type).label(column.name) for column in _ACCOUNT_ROWS.selected_columns][
         1:9
     ],
-    ledger_postings.c.account_seq,
-    ledger_postings.c.booked_on,
-    ledger_postings.c.direction,
-    ledger_postings.c.amount_cents,
-    ledger_postings.c.balance_after_cents,
-    ledger_postings.c.entry_id,
-    ledger_entries.c.description,
+    *POSTING_COLUMNS,
 ).select_from(
     household_accounts.join(
         ledger_postings,
