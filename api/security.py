@@ -96,8 +96,16 @@ async def authenticate(request: Request, uow: UowFactoryDep) -> Principal:
             raise _unauthenticated("Send 'Authorization: Bearer <token>'.")
         try:
             if credentials.startswith(f"{TOKEN_PREFIX}_"):
-                await request_database(request).connect()
-                principal = _authenticate_token(request, credentials, now)
+                database = request_database(request)
+                await database.connect()
+                if database.autocommit_postgresql:
+                    # One indexed read on the loop, cheaper than a hop to a worker thread.
+                    principal = _authenticate_token(request, credentials, now)
+                else:
+                    # SQLite begins with its write lock, which may have to wait for a writer.
+                    principal = await run_in_threadpool(
+                        _authenticate_token, request, credentials, now
+                    )
             else:
                 verifier: OidcVerifier | None = request.app.state.oidc
                 if verifier is None:

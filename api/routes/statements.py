@@ -16,10 +16,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import AfterValidator
+from starlette.concurrency import run_in_threadpool
 
 from api.dependencies import ConnectionDep, TodayDep, UowFactoryDep
 from api.schemas import Amount, MonthPath, Page, PageSize, Schema, amount, page_links
 from api.security import Granted, require
+from ledger.database import in_autocommit_on_postgresql
 from ontzorgen.access import Permission
 from ontzorgen.accounts import AccountRole
 from ontzorgen.households import Language
@@ -357,12 +359,20 @@ async def read_statement(
 ) -> Response:
     # The most read document of the API, made as cheaply as it can be:
     # - on the request's connection, the one that authenticated the request;
-    # - on the event loop, like the token query before it: a statement is a few bounded index
-    #   reads in one round trip (``ontzorgen.views.statements``), cheaper than handing the work to
-    #   a worker thread and back;
+    # - on PostgreSQL on the event loop, like the token query before it: a statement is a few
+    #   bounded index reads in one round trip (``ontzorgen.views.statements``), cheaper than
+    #   handing the work to a worker thread and back;
     # - the body written straight from the statement (``statement_document``), the shape
     #   ``StatementOut`` describes, without building and re-validating the models.
-    statement = read_monthly_statement(connection, household_id, Month.parse(month), today=today)
+    if in_autocommit_on_postgresql(connection):
+        statement = read_monthly_statement(
+            connection, household_id, Month.parse(month), today=today
+        )
+    else:
+        # SQLite begins with its write lock, which may have to wait for a writer: not on the loop.
+        statement = await run_in_threadpool(
+            read_monthly_statement, connection, household_id, Month.parse(month), today=today
+        )
     body = json.dumps(statement_document(statement), ensure_ascii=False, separators=(",", ":"))
     return Response(body.encode(), media_type="application/json")
 
