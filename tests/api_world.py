@@ -15,9 +15,10 @@ from api.app import create_app
 from ontzorgen import payment_runs, services, users
 from ontzorgen.access import Role
 from ontzorgen.config import Settings
+from ontzorgen.months import Month
 from ontzorgen.policy import Policy
 from ontzorgen.unit_of_work import UnitOfWork
-from tests.factories import World, add_newcomer, make_paying_world
+from tests.factories import NORM_SINGLE, World, add_newcomer, make_paying_world
 
 #: The API's clock in these tests: a Monday in the first month of the households' bijstand.
 NOW = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
@@ -94,3 +95,33 @@ def make_api_world(engine: Engine) -> ApiWorld:
         _side(engine, own_world, own_household, ""),
         _side(engine, foreign_world, foreign_household, "-utrecht"),
     )
+
+
+def make_lived_api_world(engine: Engine) -> ApiWorld:
+    """``make_api_world`` where the own household has lived January 2026 and February is divided:
+    the bijstand arrives on 2 January and is divided that day, the run of Monday 5 January pays
+    the four bills and the first weekly leefgeld, February is divided on 12 January (``TODAY``)."""
+    made = make_api_world(engine)
+    own = made.own
+    for month, received_on in ((Month(2026, 1), date(2026, 1, 2)), (Month(2026, 2), TODAY)):
+        services.record_bijstand(
+            own.world.uow(),
+            household_id=own.household_id,
+            month=month,
+            full_month_amount=NORM_SINGLE,
+            received_on=received_on,
+        )
+        services.allocate_month(own.world.uow(), own.household_id, month, today=received_on)
+        if month == Month(2026, 1):
+            run = payment_runs.prepare_run(
+                own.world.uow(), own.world.municipality_id, date(2026, 1, 5), actor="officer"
+            )
+            payment_runs.approve_run(own.world.uow(), run.run.run_id, actor="officer-2")
+            payment_runs.execute_run(
+                own.world.uow(),
+                run.run.run_id,
+                actor="officer-2",
+                today=date(2026, 1, 5),
+                now=datetime(2026, 1, 5, 7, tzinfo=UTC),
+            )
+    return made

@@ -7,16 +7,13 @@ weekly leefgeld; February is divided on 12 January, the API's today.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
-from ontzorgen import payment_runs, services
 from ontzorgen.months import Month
-from tests.api_world import ApiWorld, make_api_world
-from tests.factories import NORM_SINGLE
+from tests.api_world import ApiWorld, make_lived_api_world
 
 JANUARY = Month(2026, 1)
 FEBRUARY = Month(2026, 2)
@@ -24,31 +21,7 @@ FEBRUARY = Month(2026, 2)
 
 @pytest.fixture
 def world(engine: Engine) -> ApiWorld:
-    made = make_api_world(engine)
-    own = made.own
-    household_id = own.household_id
-    for month, received_on in ((JANUARY, date(2026, 1, 2)), (FEBRUARY, date(2026, 1, 12))):
-        services.record_bijstand(
-            own.world.uow(),
-            household_id=household_id,
-            month=month,
-            full_month_amount=NORM_SINGLE,
-            received_on=received_on,
-        )
-        services.allocate_month(own.world.uow(), household_id, month, today=received_on)
-        if month == JANUARY:
-            run = payment_runs.prepare_run(
-                own.world.uow(), own.world.municipality_id, date(2026, 1, 5), actor="officer"
-            )
-            payment_runs.approve_run(own.world.uow(), run.run.run_id, actor="officer-2")
-            payment_runs.execute_run(
-                own.world.uow(),
-                run.run.run_id,
-                actor="officer-2",
-                today=date(2026, 1, 5),
-                now=datetime(2026, 1, 5, 7, tzinfo=UTC),
-            )
-    return made
+    return make_lived_api_world(engine)
 
 
 def get(world: ApiWorld, path: str, user: str) -> Any:

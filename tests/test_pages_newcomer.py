@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pypdf
@@ -26,12 +25,10 @@ from api.pages import newcomer_pages
 from api.pages.i18n import LOCALE_DIRECTORY
 from api.pages.statement_pdf import statement_pdf
 from api.pages.templating import TEMPLATE_DIRECTORY
-from ontzorgen import payment_runs, services
 from ontzorgen.monthly_statements import COST_TYPE_NAMES, STATUTORY_PERIOD_TITLE, monthly_statement
 from ontzorgen.months import Month
 from ontzorgen.policy import DEFAULT_LADDER, DEFAULT_MILESTONES
-from tests.api_world import TODAY, ApiWorld, make_api_world
-from tests.factories import NORM_SINGLE
+from tests.api_world import TODAY, ApiWorld, make_lived_api_world
 
 JANUARY = Month(2026, 1)
 FEBRUARY = Month(2026, 2)
@@ -43,30 +40,7 @@ SAVED_PDFS = Path(__file__).parent.parent / "build" / "statements"
 
 @pytest.fixture
 def world(engine: Engine) -> ApiWorld:
-    made = make_api_world(engine)
-    own = made.own
-    for month, received_on in ((JANUARY, date(2026, 1, 2)), (FEBRUARY, date(2026, 1, 12))):
-        services.record_bijstand(
-            own.world.uow(),
-            household_id=own.household_id,
-            month=month,
-            full_month_amount=NORM_SINGLE,
-            received_on=received_on,
-        )
-        services.allocate_month(own.world.uow(), own.household_id, month, today=received_on)
-        if month == JANUARY:
-            run = payment_runs.prepare_run(
-                own.world.uow(), own.world.municipality_id, date(2026, 1, 5), actor="officer"
-            )
-            payment_runs.approve_run(own.world.uow(), run.run.run_id, actor="officer-2")
-            payment_runs.execute_run(
-                own.world.uow(),
-                run.run.run_id,
-                actor="officer-2",
-                today=date(2026, 1, 5),
-                now=datetime(2026, 1, 5, 7, tzinfo=UTC),
-            )
-    return made
+    return make_lived_api_world(engine)
 
 
 def plain(text: str) -> str:
