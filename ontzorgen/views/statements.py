@@ -490,7 +490,7 @@ def _income_rows(rows: Sequence[Sequence[Any]]) -> list[IncomeRow]:
     return sorted(found.values(), key=lambda income: (income.received_on, income.income_id))
 
 
-def _payments(joined: Any, *conditions: Any) -> Any:
+def _payments(*conditions: Any) -> Any:
     return (
         select(
             payments.c.id,
@@ -503,7 +503,7 @@ def _payments(joined: Any, *conditions: Any) -> Any:
             payments.c.payee_name,
             payment_runs.c.execution_on,
         )
-        .select_from(joined.join(payment_runs, payment_runs.c.id == payments.c.run_id))
+        .select_from(payments.join(payment_runs, payment_runs.c.id == payments.c.run_id))
         .where(payments.c.household_id == _HOUSEHOLD, *conditions)
     )
 
@@ -527,9 +527,8 @@ def _month_due_date(aggregate: Any) -> Any:
 
 
 _PAYMENTS = union_all(
-    _payments(payments, payments.c.due_on > _TODAY),
+    _payments(payments.c.due_on > _TODAY),
     _payments(
-        payments,
         payments.c.due_on >= _month_due_date(func.min),
         payments.c.due_on <= _month_due_date(func.max),
     ),
