@@ -24,7 +24,7 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
-from api.dependencies import UowFactoryDep, request_database
+from api.dependencies import request_database, uow_factory
 from api.oidc import OidcVerifier
 from ontzorgen.access import PERMISSIONS, REGION, Permission, Principal, Scope, allowed
 from ontzorgen.access_repository import AccessRepository
@@ -72,19 +72,21 @@ async def _csrf_offered(request: Request) -> str | None:
     return offered
 
 
-async def current_session(request: Request, uow: UowFactoryDep) -> Session | None:
+async def current_session(request: Request) -> Session | None:
     """The page session of the cookie, if any and still valid."""
     secret = request.cookies.get(SESSION_COOKIE)
     if not secret:
         return None
     try:
         # In a worker thread: it takes a connection of its own and writes the session's last use.
-        return await run_in_threadpool(authenticate_session, uow(), secret, now=now_utc(request))
+        return await run_in_threadpool(
+            authenticate_session, uow_factory(request)(), secret, now=now_utc(request)
+        )
     except NotAuthenticated:
         return None
 
 
-async def authenticate(request: Request, uow: UowFactoryDep) -> Principal:
+async def authenticate(request: Request) -> Principal:
     cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
@@ -110,11 +112,13 @@ async def authenticate(request: Request, uow: UowFactoryDep) -> Principal:
                 verifier: OidcVerifier | None = request.app.state.oidc
                 if verifier is None:
                     raise NotAuthenticated("The bearer token is not an ontzorgen API token.")
-                principal = principal_for_subject(uow(), verifier.subject(credentials))
+                principal = principal_for_subject(
+                    uow_factory(request)(), verifier.subject(credentials)
+                )
         except NotAuthenticated as refused:
             raise _unauthenticated(str(refused)) from None
     else:
-        session = await current_session(request, uow)
+        session = await current_session(request)
         if session is None:
             raise _unauthenticated("Log in, or send a bearer token.")
         if request.method not in SAFE_METHODS and not csrf_matches(
@@ -240,7 +244,10 @@ class Access:
         self.permission = permission
         self.kind = kind
 
-    async def __call__(self, request: Request, principal: CurrentPrincipal) -> Granted:
+    async def __call__(self, request: Request) -> Granted:
+        # ``authenticate`` called, not depended on: FastAPI's work per dependency and request
+        # costs about as much as the call itself.
+        principal = await authenticate(request)
         if principal.role not in PERMISSIONS[self.permission]:
             raise HTTPException(403, f"A user with role {principal.role} may not do this.")
         scope = await _scope(request, self.kind)
