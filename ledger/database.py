@@ -9,14 +9,19 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 import select
 import time
-from collections.abc import Callable, Mapping
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from psycopg.pq import ConnStatus
+from psycopg import errors as psycopg_errors
+from psycopg import generators
+from psycopg.adapt import PyFormat, Transformer
+from psycopg.pq import ConnStatus, ExecStatus
 from psycopg.rows import namedtuple_row
 from sqlalchemy import ClauseElement, Connection, Engine, create_engine, event
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
@@ -94,13 +99,18 @@ def in_autocommit_on_postgresql(connection: Connection) -> bool:
     )
 
 
+#: Names of the server-side prepared statements of ``read_in_one_round_trip``.
+_PREPARED_NAMES = (f"ontzorgen_{number}".encode() for number in itertools.count(1))
+
+
 class DriverStatement:
     """A statement compiled once for psycopg, to be run straight on the driver connection of a
     PostgreSQL connection in autocommit: none of SQLAlchemy's per-execution work (about 0.1 ms of
     Python a statement), for the few statements every API request runs. Parameters go by name;
-    rows come back as named tuples, read like SQLAlchemy's rows."""
+    rows come back as named tuples, read like SQLAlchemy's rows (``execute``), or as plain tuples
+    (``read_in_one_round_trip``)."""
 
-    __slots__ = ("bound", "sql")
+    __slots__ = ("bound", "numbered_sql", "positions", "prepared_name", "sql")
 
     def __init__(self, statement: ClauseElement) -> None:
         compiled = statement.compile(dialect=psycopg_dialect())  # type: ignore[no-untyped-call]
@@ -109,6 +119,14 @@ class DriverStatement:
         self.bound: dict[str, Any] = {
             name: value for name, value in compiled.params.items() if value is not None
         }
+        # The same statement with $1, $2, ... as the server's protocol takes it, for
+        # ``read_in_one_round_trip``, which talks to libpq itself.
+        numbered = statement.compile(
+            dialect=psycopg_dialect(paramstyle="numeric_dollar")  # type: ignore[no-untyped-call]
+        )
+        self.numbered_sql: bytes = str(numbered).encode()
+        self.positions: tuple[str, ...] = tuple(numbered.positiontup or ())  # type: ignore[attr-defined]
+        self.prepared_name: bytes = next(_PREPARED_NAMES)
 
     def parameters(self, values: Mapping[str, Any]) -> dict[str, Any]:
         return {**self.bound, **values}
@@ -118,6 +136,132 @@ class DriverStatement:
         assert in_autocommit_on_postgresql(connection), "only on PostgreSQL, in autocommit"
         driver: Any = connection.connection.driver_connection
         return driver.cursor(row_factory=namedtuple_row).execute(self.sql, self.parameters(values))
+
+    def values_in_order(self, values: Mapping[str, Any]) -> list[Any]:
+        bound = self.bound
+        return [values[name] if name in values else bound[name] for name in self.positions]
+
+
+#: Per driver connection, the ``DriverStatement``\ s prepared on its server session.
+_prepared_on: weakref.WeakKeyDictionary[Any, set[bytes]] = weakref.WeakKeyDictionary()
+
+_PREPARED_STATEMENT_MISSING = "26000"  # invalid_sql_statement_name: not prepared on this session
+_PREPARED_STATEMENT_EXISTS = "42P05"  # duplicate_prepared_statement
+
+
+def read_in_one_round_trip(
+    connection: Connection,
+    statements: Sequence[DriverStatement],
+    values: Mapping[str, Any],
+    *,
+    begin: Sequence[str],
+) -> list[list[tuple[Any, ...]]]:
+    """Run ``statements`` in one transaction (opened by the commands ``begin``, committed at the
+    end) on the driver connection of ``connection`` (PostgreSQL, in autocommit), all sent to the
+    server in one write and answered in one read; the rows of each, as tuples.
+
+    psycopg's own pipeline sends every statement the moment it is queued (one ``send`` and two
+    ``poll`` calls each, and as many wake-ups of the server): for the statement's nine commands
+    that was 10 sends and 20 polls, and 0.34 ms of Python, against 1 send, 2 polls and 0.13 ms
+    here. So this talks to libpq itself (``psycopg.pq``, in pipeline mode, where libpq buffers
+    what is sent until the sync) and converts values with psycopg's own ``Transformer``. Each
+    statement is prepared once per server session under its own name (``prepared_name``), so the
+    server parses it once and ``plan_cache_mode`` applies to it.
+    """
+    assert in_autocommit_on_postgresql(connection), "only on PostgreSQL, in autocommit"
+    driver: Any = connection.connection.driver_connection
+    try:
+        return _round_trip(driver, statements, values, begin)
+    except psycopg_errors.Error as failed:
+        if failed.sqlstate not in (_PREPARED_STATEMENT_MISSING, _PREPARED_STATEMENT_EXISTS):
+            raise
+        # The session's prepared statements are not what was noted (someone ran
+        # ``DEALLOCATE``, or the note was lost): note what the server has, and go again.
+        _prepared_on[driver] = {
+            row[0].encode()
+            for row in driver.execute("SELECT name FROM pg_prepared_statements").fetchall()
+        }
+        return _round_trip(driver, statements, values, begin)
+
+
+def _round_trip(
+    driver: Any,
+    statements: Sequence[DriverStatement],
+    values: Mapping[str, Any],
+    begin: Sequence[str],
+) -> list[list[tuple[Any, ...]]]:
+    prepared = _prepared_on.setdefault(driver, set())
+    # The psycopg adapters of the connection (its C implementation when there is one).
+    transformer: Any = Transformer(driver)
+    to_prepare = [statement for statement in statements if statement.prepared_name not in prepared]
+    # psycopg's lock, as its own calls take it (not re-entrant: no psycopg call inside).
+    with driver.lock:
+        answers = _send_and_receive(driver, statements, values, begin, to_prepare, transformer)
+    failed = next(
+        (
+            answer
+            for answer in answers
+            if answer.status in (ExecStatus.FATAL_ERROR, ExecStatus.PIPELINE_ABORTED)
+        ),
+        None,
+    )
+    # The answers: one per command of ``begin``, then per statement (its PREPARE first when it
+    # is prepared now) its rows, then COMMIT's.
+    answered = iter(answers[len(begin) :])
+    results = []
+    for statement in statements:
+        if statement in to_prepare and next(answered).status == ExecStatus.COMMAND_OK:
+            prepared.add(statement.prepared_name)  # kept by the server even if a later one fails
+        results.append(next(answered))
+    if failed is not None:
+        # A statement failed, so the server skipped the rest, COMMIT too: end the transaction.
+        driver.execute("ROLLBACK")
+        error = next(a for a in answers if a.status == ExecStatus.FATAL_ERROR)
+        raise psycopg_errors.error_from_result(error, encoding=driver.info.encoding)
+    rows = []
+    for result in results:
+        transformer.set_pgresult(result)
+        rows.append(transformer.load_rows(0, result.ntuples, tuple))
+    return rows
+
+
+def _send_and_receive(
+    driver: Any,
+    statements: Sequence[DriverStatement],
+    values: Mapping[str, Any],
+    begin: Sequence[str],
+    to_prepare: Sequence[DriverStatement],
+    transformer: Any,
+) -> list[Any]:
+    """Queue every command in libpq's buffer, send them with the sync in one write, and collect
+    one result per command."""
+    pgconn = driver.pgconn
+    pgconn.enter_pipeline_mode()
+    try:
+        for command in begin:
+            pgconn.send_query_params(command.encode(), None)
+        for statement in statements:
+            ordered = statement.values_in_order(values)
+            dumped = transformer.dump_sequence(ordered, [PyFormat.AUTO] * len(ordered))
+            if statement in to_prepare:
+                pgconn.send_prepare(
+                    statement.prepared_name, statement.numbered_sql, param_types=transformer.types
+                )
+            pgconn.send_query_prepared(
+                statement.prepared_name, dumped, param_formats=transformer.formats
+            )
+        pgconn.send_query_params(b"COMMIT", None)
+        pgconn.pipeline_sync()
+        driver.wait(generators.send(pgconn))
+        answers: list[Any] = []
+        while True:
+            results = driver.wait(generators.fetch_many(pgconn))
+            if results and results[0].status == ExecStatus.PIPELINE_SYNC:
+                break
+            answers.extend(results)
+    finally:
+        pgconn.exit_pipeline_mode()
+    return answers
 
 
 def _sqlstate(error: DBAPIError) -> str | None:

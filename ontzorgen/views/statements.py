@@ -27,7 +27,6 @@ they run one after the other through SQLAlchemy, the same SQL. Read-only: nothin
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -48,7 +47,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from ledger.database import DriverStatement, in_autocommit_on_postgresql
+from ledger.database import DriverStatement, in_autocommit_on_postgresql, read_in_one_round_trip
 from ledger.schema import accounts as ledger_accounts
 from ledger.schema import entries as ledger_entries
 from ledger.schema import postings as ledger_postings
@@ -639,24 +638,10 @@ _PIPELINE = (
 
 
 def _pipelined(connection: Connection, parameters: dict[str, Any]) -> list[list[Any]]:
-    """The six queries in one psycopg pipeline on the connection's driver connection (in
-    autocommit, so no transaction of SQLAlchemy's is open on it): BEGIN, the queries and COMMIT
-    go to the server together and their answers come back together."""
-    driver: Any = connection.connection.driver_connection
-    cursors = []
-    try:
-        with driver.pipeline():
-            for command in _PIPELINE:
-                driver.execute(command)
-            for query in _DRIVER_QUERIES:
-                cursors.append(driver.cursor().execute(query.sql, query.parameters(parameters)))
-            driver.execute("COMMIT")
-    except BaseException:
-        # A failed query aborts the rest of the pipeline; end the transaction it left open.
-        with suppress(Exception):
-            driver.execute("ROLLBACK")
-        raise
-    return [cursor.fetchall() for cursor in cursors]
+    """The six queries in one transaction on the connection's driver connection (in autocommit,
+    so no transaction of SQLAlchemy's is open on it): BEGIN, the queries and COMMIT go to the
+    server in one write and their answers come back in one read."""
+    return read_in_one_round_trip(connection, _DRIVER_QUERIES, parameters, begin=_PIPELINE)
 
 
 @dataclass(frozen=True, slots=True)
