@@ -241,15 +241,15 @@ def _send_and_receive(
         for command in begin:
             pgconn.send_query_params(command.encode(), None)
         for statement in statements:
+            # As text, which the server reads by the type the statement gives each parameter
+            # (SQLAlchemy writes a cast on every one). Not psycopg's binary choice: it picks a
+            # type by the value (a small int as int2, a large one as int8), and the server would
+            # read the bytes of one by the type the statement was prepared with for another.
             ordered = statement.values_in_order(values)
-            dumped = transformer.dump_sequence(ordered, [PyFormat.AUTO] * len(ordered))
+            dumped = transformer.dump_sequence(ordered, [PyFormat.TEXT] * len(ordered))
             if statement in to_prepare:
-                pgconn.send_prepare(
-                    statement.prepared_name, statement.numbered_sql, param_types=transformer.types
-                )
-            pgconn.send_query_prepared(
-                statement.prepared_name, dumped, param_formats=transformer.formats
-            )
+                pgconn.send_prepare(statement.prepared_name, statement.numbered_sql)
+            pgconn.send_query_prepared(statement.prepared_name, dumped)
         pgconn.send_query_params(b"COMMIT", None)
         pgconn.pipeline_sync()
         driver.wait(generators.send(pgconn))

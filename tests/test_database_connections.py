@@ -144,6 +144,11 @@ def test_one_round_trip_reads_what_the_statements_read_one_by_one(postgres_url: 
             names = {_NUMBERS.prepared_name.decode(), _WORDS.prepared_name.decode()}
             assert names <= _prepared_names(autocommit)
             assert _read(autocommit) == expected
+            # Values of another size than the first time (a binary int2 then an int8 would be
+            # read by the type the statement was prepared with).
+            assert read_in_one_round_trip(
+                autocommit, [_WORDS], {**_VALUES, "cents": 1}, begin=_BEGIN
+            ) == [[("ناصر", date(2026, 10, 1), 1)]]
             # The commands that begin the transaction hold for its statements only.
             setting = [[("force_generic_plan",)]]
             assert (
