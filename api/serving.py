@@ -41,6 +41,11 @@ def listening_socket(host: str, port: int) -> socket.socket:
     listening = socket.socket(family, socket.SOCK_STREAM)
     listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    # Inherited by every connection it accepts. uvicorn takes an inherited socket (``--fd``) for
+    # a Unix socket and leaves its connections with Nagle's algorithm on: the response's headers
+    # and body, written apart, then waited for the client's delayed ACK, 40 ms and more per
+    # request (measured: 48 ms for every request with one client, against 3 ms of work).
+    listening.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     listening.bind((host, port))
     listening.listen(2048)
     listening.set_inheritable(True)

@@ -18,9 +18,10 @@ sixty:
    allocations (unique index on ``milestones``, primary key of ``allocations``).
 
 No query needs another's answer, so ``statement_rows`` sends all six at once. On the API's
-PostgreSQL request connection (autocommit) they go in one psycopg pipeline, inside one read-only
-REPEATABLE READ transaction with the generic plans (``_PIPELINE``): one round trip for the whole
-statement, and no per-query work of SQLAlchemy's. Anywhere else (SQLite; a caller's transaction)
+PostgreSQL request connection (autocommit) they go in one write to the server
+(``ledger.database.read_in_one_round_trip``), inside one read-only REPEATABLE READ transaction
+with the generic plans (``_PIPELINE``): one round trip for the whole statement, and no
+per-query work of SQLAlchemy's. Anywhere else (SQLite; a caller's transaction)
 they run one after the other through SQLAlchemy, the same SQL. Read-only: nothing here writes.
 """
 
@@ -624,7 +625,7 @@ def statement_rows(
 #: The six queries as psycopg takes them, compiled once.
 _DRIVER_QUERIES = tuple(DriverStatement(query) for query in _QUERIES)
 
-#: How the pipeline begins: one read-only REPEATABLE READ transaction, so the statement is read
+#: How the round trip begins: one read-only REPEATABLE READ transaction, so the statement is read
 #: from one snapshot, with the prepared queries' generic plans (``plan_cache_mode``, for this
 #: transaction only). Left to itself PostgreSQL plans ``_ACCOUNTS``, ``_DUES`` and ``_PAYMENTS``
 #: anew on every execution (their generic plan looks dearer to the estimator, which has no values
