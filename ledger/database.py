@@ -197,14 +197,8 @@ def _round_trip(
     # psycopg's lock, as its own calls take it (not re-entrant: no psycopg call inside).
     with driver.lock:
         answers = _send_and_receive(driver, statements, values, begin, to_prepare, transformer)
-    failed = next(
-        (
-            answer
-            for answer in answers
-            if answer.status in (ExecStatus.FATAL_ERROR, ExecStatus.PIPELINE_ABORTED)
-        ),
-        None,
-    )
+    # The first failure; the server answers every command after it PIPELINE_ABORTED.
+    failed = next((answer for answer in answers if answer.status == ExecStatus.FATAL_ERROR), None)
     # The answers: one per command of ``begin``, then per statement (its PREPARE first when it
     # is prepared now) its rows, then COMMIT's.
     answered = iter(answers[len(begin) :])
@@ -216,8 +210,7 @@ def _round_trip(
     if failed is not None:
         # A statement failed, so the server skipped the rest, COMMIT too: end the transaction.
         driver.execute("ROLLBACK")
-        error = next(a for a in answers if a.status == ExecStatus.FATAL_ERROR)
-        raise psycopg_errors.error_from_result(error, encoding=driver.info.encoding)
+        raise psycopg_errors.error_from_result(failed, encoding=driver.info.encoding)
     rows = []
     for result in results:
         transformer.set_pgresult(result)

@@ -88,28 +88,28 @@ def test_a_healthy_connection_is_reused_without_a_ping(postgres_url: str) -> Non
 
 # -- read_in_one_round_trip ---------------------------------------------------------------------
 
-_NUMBERS = DriverStatement(
+_NUMBERS_QUERY = (
     select(literal_column("n", Integer))
     .select_from(text("generate_series(1, :last) AS n"))
     .where(literal_column("n", Integer) >= bindparam("first", type_=Integer))
     .order_by(literal_column("n"))
     .limit(3)
 )
-_WORDS = DriverStatement(
-    select(
-        bindparam("word", type_=String).label("word"),
-        bindparam("on", type_=Date).label("on"),
-        cast(bindparam("cents", type_=BigInteger), BigInteger).label("cents"),
-    )
+_WORDS_QUERY = select(
+    bindparam("word", type_=String).label("word"),
+    bindparam("on", type_=Date).label("on"),
+    cast(bindparam("cents", type_=BigInteger), BigInteger).label("cents"),
 )
+_NUMBERS = DriverStatement(_NUMBERS_QUERY)
+_WORDS = DriverStatement(_WORDS_QUERY)
 _DIVIDED = DriverStatement(select(literal_column("100", Integer) / bindparam("by", type_=Integer)))
 _SETTING = DriverStatement(select(func.current_setting("plan_cache_mode")))
 _BEGIN = ("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",)
 _VALUES = {"first": 2, "last": 9, "word": "ناصر", "on": date(2026, 10, 1), "cents": 10**12}
 
 
-def _read(connection: Connection, begin: tuple[str, ...] = _BEGIN) -> list[list[tuple[Any, ...]]]:
-    return read_in_one_round_trip(connection, [_NUMBERS, _WORDS], _VALUES, begin=begin)
+def _read(connection: Connection) -> list[list[tuple[Any, ...]]]:
+    return read_in_one_round_trip(connection, [_NUMBERS, _WORDS], _VALUES, begin=_BEGIN)
 
 
 def _prepared_names(connection: Connection) -> set[str]:
@@ -122,19 +122,8 @@ def test_one_round_trip_reads_what_the_statements_read_one_by_one(postgres_url: 
     try:
         with engine.connect() as plain:
             expected = [
-                [tuple(row) for row in plain.execute(statement, _VALUES)]
-                for statement in (
-                    select(literal_column("n", Integer))
-                    .select_from(text("generate_series(1, :last) AS n"))
-                    .where(literal_column("n", Integer) >= bindparam("first", type_=Integer))
-                    .order_by(literal_column("n"))
-                    .limit(3),
-                    select(
-                        bindparam("word", type_=String),
-                        bindparam("on", type_=Date),
-                        cast(bindparam("cents", type_=BigInteger), BigInteger),
-                    ),
-                )
+                [tuple(row) for row in plain.execute(query, _VALUES)]
+                for query in (_NUMBERS_QUERY, _WORDS_QUERY)
             ]
         assert expected == [[(2,), (3,), (4,)], [("ناصر", date(2026, 10, 1), 10**12)]]
         with engine.connect() as connection:
