@@ -75,7 +75,7 @@ class Account:
     posting_count: int
 
 
-def _check_length(field: str, text: str, limit: int) -> None:
+def check_length(field: str, text: str, limit: int) -> None:
     if len(text) > limit:
         raise TextTooLong(field, len(text), limit)
     if "\x00" in text:
@@ -137,9 +137,9 @@ class NewEntry:
     def __post_init__(self) -> None:
         object.__setattr__(self, "postings", tuple(self.postings))
         _check_postings(self.postings)
-        _check_length("description", self.description, DESCRIPTION_LENGTH_MAX)
+        check_length("description", self.description, DESCRIPTION_LENGTH_MAX)
         if self.idempotency_key is not None:
-            _check_length("idempotency key", self.idempotency_key, IDEMPOTENCY_KEY_LENGTH_MAX)
+            check_length("idempotency key", self.idempotency_key, IDEMPOTENCY_KEY_LENGTH_MAX)
 
     def content_hash(self) -> str:
         """A digest of everything that makes this entry what it is, apart from its key."""

@@ -49,10 +49,13 @@ from ledger.database import is_postgresql
 from ledger.errors import (
     AccountCodeTaken,
     AccountOverdrawn,
+    AmountNotWholeCents,
+    AmountOutOfRange,
     BatchTooLarge,
     BookingDateBeforeLastPosting,
     EntryAlreadyReversed,
     IdempotencyConflict,
+    PostingAmountNotPositive,
     ReversalNotReversible,
     TextTooLong,
     UnknownAccount,
@@ -61,6 +64,8 @@ from ledger.errors import (
 from ledger.model import (
     ACCOUNT_CODE_LENGTH_MAX,
     ACCOUNT_NAME_LENGTH_MAX,
+    DESCRIPTION_LENGTH_MAX,
+    IDEMPOTENCY_KEY_LENGTH_MAX,
     Account,
     AccountId,
     AccountKind,
@@ -69,6 +74,7 @@ from ledger.model import (
     JournalEntry,
     NewEntry,
     Posting,
+    check_length,
     content_hash,
 )
 from ledger.money import AMOUNT_CENTS_MAX, Money
@@ -154,16 +160,53 @@ _LOCK_ACCOUNTS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """An entry of exactly two postings: ``amount_cents`` debited to ``debit`` and credited to
+    ``credit`` (see ``LedgerStore.post_transfers``)."""
+
+    debit: AccountId
+    credit: AccountId
+    amount_cents: int
+    description: str
+    idempotency_key: str | None = None
+
+
+#: One posting of a pending entry: account, side ("D" or "C") and cents, in the entry's order.
+_Leg = tuple[AccountId, str, int]
+
+
 @dataclass(slots=True)
 class _Pending:
-    entry: NewEntry
+    """An entry on its way into the database, as plain values: no ``Posting`` or ``Money`` per leg.
+
+    Built from a checked ``NewEntry`` (``of``) or from a checked ``Transfer``.
+    """
+
+    booked_on: date
+    legs: tuple[_Leg, ...]
+    description: str
+    idempotency_key: str | None
     reverses_entry_id: EntryId | None
     #: Computed when first needed (``digest``): most entries need it only for their row.
     content_hash: str | None = None
 
+    @classmethod
+    def of(
+        cls, entry: NewEntry, reverses_entry_id: EntryId | None = None, digest: str | None = None
+    ) -> _Pending:
+        return cls(
+            entry.booked_on,
+            tuple((p.account_id, p.direction.value, p.amount.cents) for p in entry.postings),
+            entry.description,
+            entry.idempotency_key,
+            reverses_entry_id,
+            digest,
+        )
+
     def digest(self) -> str:
         if self.content_hash is None:
-            self.content_hash = _content_hash(self.entry)
+            self.content_hash = _legs_hash(self.booked_on, self.description, self.legs)
         return self.content_hash
 
 
@@ -172,21 +215,35 @@ def _utc_now() -> datetime:
 
 
 def _content_hash(entry: NewEntry) -> str:
-    """``entry.content_hash()``: the same digest of the same canonical JSON, built faster.
+    """``entry.content_hash()``, computed the way the write path computes it."""
+    return _Pending.of(entry).digest()
+
+
+def _legs_hash(booked_on: date, description: str, legs: tuple[_Leg, ...]) -> str:
+    """``ledger.model.content_hash`` of an entry that reverses nothing: the same digest of the same
+    canonical JSON, built faster.
 
     Posting a batch hashes every entry, so this is on the write path's hot loop.
     ``tests/test_ledger_write_path.py`` holds it to the model's definition.
     """
-    legs = sorted([(p.account_id, p.direction.value, p.amount.cents) for p in entry.postings])
-    if any(type(account_id) is not int for account_id, _, _ in legs):
-        return entry.content_hash()
+    ordered = sorted(legs)
+    if any(type(account_id) is not int for account_id, _, _ in ordered):
+        postings = tuple(Posting(a, Direction(side), Money(cents)) for a, side, cents in legs)
+        return content_hash(booked_on, description, postings, reverses=None)
     canonical = (
-        f'{{"bookedOn":{json.dumps(entry.booked_on.isoformat())},'
-        f'"description":{json.dumps(entry.description)},"reverses":null,"postings":[['
-        + "],[".join([f'{account_id},"{side}",{cents}' for account_id, side, cents in legs])
+        f'{{"bookedOn":"{booked_on.isoformat()}","description":{_json_string(description)},'
+        '"reverses":null,"postings":[['
+        + "],[".join([f'{account_id},"{side}",{cents}' for account_id, side, cents in ordered])
         + "]]}"
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _json_string(text: str) -> str:
+    """``json.dumps(text)``; printable ASCII without a quote or backslash needs no escaping."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return json.dumps(text)
 
 
 class LedgerStore:
@@ -332,7 +389,40 @@ class LedgerStore:
 
     def post_batch(self, new_entries: Sequence[NewEntry]) -> list[EntryId]:
         """Post many entries in the caller's transaction: all of them, or none and an error."""
-        return self._post([_Pending(entry, None) for entry in new_entries])
+        return self._post([_Pending.of(entry) for entry in new_entries])
+
+    def post_transfers(self, booked_on: date, transfers: Sequence[Transfer]) -> list[EntryId]:
+        """``post_batch`` for entries of two postings each, all booked on ``booked_on``.
+
+        Each transfer is the entry ``NewEntry(booked_on, (Posting.debit(debit, amount),
+        Posting.credit(credit, amount)), description, idempotency_key)`` would be, checked by the
+        same rules and written as the same rows under the same content hash, without a
+        ``NewEntry``, two ``Posting`` and two ``Money`` objects per entry: a payment run books
+        hundreds of thousands of them.
+        """
+        pending = []
+        for transfer in transfers:
+            cents = transfer.amount_cents
+            if type(cents) is not int:
+                raise AmountNotWholeCents(cents)
+            if cents <= 0:
+                raise PostingAmountNotPositive(transfer.debit, cents)
+            if cents > AMOUNT_CENTS_MAX:
+                raise AmountOutOfRange(cents, AMOUNT_CENTS_MAX)
+            check_length("description", transfer.description, DESCRIPTION_LENGTH_MAX)
+            key = transfer.idempotency_key
+            if key is not None:
+                check_length("idempotency key", key, IDEMPOTENCY_KEY_LENGTH_MAX)
+            pending.append(
+                _Pending(
+                    booked_on,
+                    ((transfer.debit, "D", cents), (transfer.credit, "C", cents)),
+                    transfer.description,
+                    key,
+                    None,
+                )
+            )
+        return self._post(pending)
 
     def reverse(
         self,
@@ -353,7 +443,7 @@ class LedgerStore:
         digest = content_hash(
             reversal.booked_on, reversal.description, reversal.postings, reverses=entry_id
         )
-        return self._post([_Pending(reversal, entry_id, digest)])[0]
+        return self._post([_Pending.of(reversal, entry_id, digest)])[0]
 
     # -- the write path -----------------------------------------------------------------------
 
@@ -376,7 +466,7 @@ class LedgerStore:
         if not pending:
             return []
         locked = self._lock_accounts(
-            {posting.account_id for item in pending for posting in item.entry.postings}
+            {account_id for item in pending for account_id, _, _ in item.legs}
         )
         results, to_write = self._resolve_idempotency(pending)
         items = [item for _, item in to_write]
@@ -398,9 +488,9 @@ class LedgerStore:
             entry_rows = [
                 (
                     entry_id,
-                    item.entry.booked_on,
-                    item.entry.description,
-                    item.entry.idempotency_key,
+                    item.booked_on,
+                    item.description,
+                    item.idempotency_key,
                     item.digest(),
                     item.reverses_entry_id,
                     created_at,
@@ -417,7 +507,7 @@ class LedgerStore:
         by_key: dict[str, EntryId] = {}
         answers: list[EntryId] = []
         for item, result in zip(pending, results, strict=True):
-            key = item.entry.idempotency_key
+            key = item.idempotency_key
             if result is None:
                 assert key is not None, "only a key repeated within the batch leaves no id"
                 result = by_key[key]
@@ -465,7 +555,7 @@ class LedgerStore:
     def _resolve_idempotency(
         self, pending: Sequence[_Pending]
     ) -> tuple[list[EntryId | None], list[tuple[int, _Pending]]]:
-        keys = {item.entry.idempotency_key for item in pending} - {None}
+        keys = {item.idempotency_key for item in pending} - {None}
         known: dict[str, tuple[EntryId, str]] = {}
         if keys:
             rows = self._connection.execute(
@@ -478,7 +568,7 @@ class LedgerStore:
         to_write: list[tuple[int, _Pending]] = []
         first_in_batch: dict[str, _Pending] = {}
         for index, item in enumerate(pending):
-            key = item.entry.idempotency_key
+            key = item.idempotency_key
             if key is None:
                 to_write.append((index, item))
                 continue
@@ -585,22 +675,19 @@ def _apply_postings(items: Sequence[_Pending], locked: _LockedAccounts) -> list[
     """
     seqs_and_balances: list[int] = []
     append = seqs_and_balances.append
-    debit = Direction.DEBIT
     balances = locked.balance_cents
     counts = locked.posting_count
     last_dates = locked.last_booked_on
     debit_signs = locked.debit_sign
     protected = locked.negative_forbidden
     for item in items:
-        booked_on = item.entry.booked_on
-        for posting in item.entry.postings:
-            account_id = posting.account_id
+        booked_on = item.booked_on
+        for account_id, side, cents in item.legs:
             last_booked_on = last_dates[account_id]
             if last_booked_on is not None and booked_on < last_booked_on:
                 raise BookingDateBeforeLastPosting(account_id, booked_on, last_booked_on)
-            cents = posting.amount.cents
             balance_cents = balances[account_id]
-            if posting.direction is debit:
+            if side == "D":
                 new_balance_cents = balance_cents + debit_signs[account_id] * cents
             else:
                 new_balance_cents = balance_cents - debit_signs[account_id] * cents
@@ -623,17 +710,9 @@ def _posting_rows(
     """The posting rows, as tuples in the order of ``_POSTING_COLUMNS``."""
     after = iter(seqs_and_balances)
     return [
-        (
-            posting.account_id,
-            next(after),
-            entry_id,
-            posting.direction.value,
-            posting.amount.cents,
-            next(after),
-            item.entry.booked_on,
-        )
+        (account_id, next(after), entry_id, side, cents, next(after), item.booked_on)
         for entry_id, item in zip(entry_ids, items, strict=True)
-        for posting in item.entry.postings
+        for account_id, side, cents in item.legs
     ]
 
 
@@ -646,19 +725,16 @@ def _posting_lines(
 ) -> Iterator[str]:
     """The posting rows in ``COPY`` text format, in chunks of many lines."""
     after = iter(seqs_and_balances)
-    debit = Direction.DEBIT
     lines: list[str] = []
     append = lines.append
     for entry_id, item in zip(entry_ids, items, strict=True):
         # The parts an entry's postings share are formatted once.
         entry_part = f"\t{entry_id}\t"
-        day_part = f"\t{item.entry.booked_on.isoformat()}\n"
-        for posting in item.entry.postings:
-            side = "D" if posting.direction is debit else "C"
+        day_part = f"\t{item.booked_on.isoformat()}\n"
+        for account_id, side, cents in item.legs:
             account_seq = next(after)
             append(
-                f"{posting.account_id}\t{account_seq}{entry_part}{side}\t{posting.amount.cents}"
-                f"\t{next(after)}{day_part}"
+                f"{account_id}\t{account_seq}{entry_part}{side}\t{cents}\t{next(after)}{day_part}"
             )
         if len(lines) >= _POSTING_LINES_PER_CHUNK:
             yield "".join(lines)
@@ -673,8 +749,8 @@ def _entry_lines(
     """The entry rows as lines in ``COPY`` text format, in the order of ``_ENTRY_COLUMNS``."""
     created_at_text = created_at.isoformat()
     return [
-        f"{entry_id}\t{item.entry.booked_on.isoformat()}\t{_copy_field(item.entry.description)}\t"
-        f"{_copy_field(item.entry.idempotency_key)}\t{item.digest()}\t"
+        f"{entry_id}\t{item.booked_on.isoformat()}\t{_copy_field(item.description)}\t"
+        f"{_copy_field(item.idempotency_key)}\t{item.digest()}\t"
         f"{_COPY_NULL if item.reverses_entry_id is None else item.reverses_entry_id}\t"
         f"{created_at_text}\n"
         for entry_id, item in zip(entry_ids, items, strict=True)

@@ -12,6 +12,7 @@ comes.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -21,10 +22,19 @@ from sqlalchemy.exc import DBAPIError
 
 from ledger.check import check_ledger
 from ledger.database import run_in_transaction
-from ledger.errors import UnknownAccount
+from ledger.errors import (
+    AccountOverdrawn,
+    AmountNotWholeCents,
+    AmountOutOfRange,
+    IdempotencyConflict,
+    PostingAmountNotPositive,
+    TextNotStorable,
+    TextTooLong,
+    UnknownAccount,
+)
 from ledger.model import AccountId, AccountKind, Direction, NewEntry, Posting
-from ledger.money import Money
-from ledger.store import LedgerStore, _content_hash
+from ledger.money import AMOUNT_CENTS_MAX, Money
+from ledger.store import LedgerStore, Transfer, _content_hash
 
 AWKWARD = 'tab\there, newline\nand CR\r, back\\slash \\N "quoted" {braced},comma NULL é €\x0b'
 
@@ -210,3 +220,117 @@ def test_a_batch_on_accounts_that_do_not_exist_is_refused(engine: Engine) -> Non
     )
     with pytest.raises(UnknownAccount):
         run_in_transaction(engine, lambda c: LedgerStore(c).post(entry))
+
+
+# -- transfers: two-posting entries without a NewEntry each -------------------------------------
+
+
+def as_entry(booked_on: date, transfer: Transfer) -> NewEntry:
+    """The entry a transfer stands for."""
+    return NewEntry(
+        booked_on,
+        (
+            Posting.debit(transfer.debit, transfer.amount_cents),
+            Posting.credit(transfer.credit, transfer.amount_cents),
+        ),
+        transfer.description,
+        transfer.idempotency_key,
+    )
+
+
+def test_transfers_are_booked_as_the_entries_they_stand_for(
+    engine: Engine, two_accounts: tuple[AccountId, AccountId]
+) -> None:
+    bank, reserve = two_accounts
+    day = date(2026, 2, 2)
+    transfers = [
+        Transfer(reserve, bank, 250, "Betaling ONTZ-R1-P1", "payment:ONTZ-R1-P1"),
+        Transfer(reserve, bank, 125, AWKWARD, f"payment {AWKWARD}"),
+        Transfer(reserve, bank, 99, "zonder sleutel"),
+    ]
+    # The reserve is a liability that may not go below zero: fund it first.
+    run_in_transaction(
+        engine,
+        lambda c: LedgerStore(c).post(
+            NewEntry(day, (Posting.debit(bank, 500), Posting.credit(reserve, 500)))
+        ),
+    )
+    booked = run_in_transaction(engine, lambda c: LedgerStore(c).post_transfers(day, transfers))
+    with engine.connect() as connection:
+        store = LedgerStore(connection)
+        for entry_id, transfer in zip(booked, transfers, strict=True):
+            stored = store.get_entry(entry_id)
+            expected = as_entry(day, transfer)
+            assert sorted(stored.postings, key=lambda p: p.account_id) == sorted(
+                expected.postings, key=lambda p: p.account_id
+            )
+            assert (stored.booked_on, stored.description, stored.idempotency_key) == (
+                day,
+                transfer.description,
+                transfer.idempotency_key,
+            )
+            stored_hash = connection.execute(
+                text("SELECT content_hash FROM ledger_entries WHERE id = :id"), {"id": entry_id}
+            ).scalar()
+            assert stored_hash == expected.content_hash()
+        assert store.balance(reserve) == Money(500 - 250 - 125 - 99)
+        assert check_ledger(connection).passed
+    # The same key through either door is the same entry; other content under it is refused.
+    keyed = transfers[:2]
+    again = run_in_transaction(
+        engine,
+        lambda c: (
+            LedgerStore(c).post_batch([as_entry(day, t) for t in keyed])
+            + LedgerStore(c).post_transfers(day, keyed)
+        ),
+    )
+    assert again == booked[:2] + booked[:2]
+    changed = Transfer(reserve, bank, 251, "Betaling ONTZ-R1-P1", "payment:ONTZ-R1-P1")
+    with pytest.raises(IdempotencyConflict):
+        run_in_transaction(engine, lambda c: LedgerStore(c).post_transfers(day, [changed]))
+
+
+@pytest.mark.parametrize(
+    ("cents", "description", "refusal"),
+    [
+        (10.0, "a float", AmountNotWholeCents),
+        (True, "a bool", AmountNotWholeCents),
+        (0, "nothing", PostingAmountNotPositive),
+        (-5, "negative", PostingAmountNotPositive),
+        (AMOUNT_CENTS_MAX + 1, "too much", AmountOutOfRange),
+        (10, "x" * 201, TextTooLong),
+        (10, "NUL \x00", TextNotStorable),
+    ],
+)
+def test_a_transfer_is_refused_as_its_entry_would_be(
+    engine: Engine,
+    two_accounts: tuple[AccountId, AccountId],
+    cents: Any,
+    description: str,
+    refusal: type[Exception],
+) -> None:
+    bank, reserve = two_accounts
+    transfer = Transfer(bank, reserve, cents, description)
+    with pytest.raises(refusal):
+        as_entry(date(2026, 2, 2), transfer)
+    with pytest.raises(refusal):
+        run_in_transaction(
+            engine, lambda c: LedgerStore(c).post_transfers(date(2026, 2, 2), [transfer])
+        )
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM ledger_entries")).scalar() == 0
+
+
+def test_a_transfer_that_would_overdraw_its_account_books_nothing(
+    engine: Engine, two_accounts: tuple[AccountId, AccountId]
+) -> None:
+    bank, reserve = two_accounts
+    with pytest.raises(AccountOverdrawn):
+        run_in_transaction(
+            engine,
+            lambda c: LedgerStore(c).post_transfers(
+                date(2026, 2, 2), [Transfer(reserve, bank, 1, "meer dan er is")]
+            ),
+        )
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM ledger_postings")).scalar() == 0
