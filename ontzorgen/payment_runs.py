@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from ledger.model import EntryId, NewEntry, Posting
+from ledger.model import EntryId
 from ledger.money import Money
-from ledger.store import ENTRIES_PER_BATCH_MAX
+from ledger.store import ENTRIES_PER_BATCH_MAX, Transfer
 from ontzorgen.accounts import NO_OBLIGATION, AccountRole
 from ontzorgen.business_days import payment_date_for, require_business_day
 from ontzorgen.faults import crash_point
@@ -34,7 +34,6 @@ from ontzorgen.run_repository import BankAccount, PaymentRecord, RunRecord
 from ontzorgen.runs import (
     NoBankAccount,
     PaymentKind,
-    PaymentStatus,
     RunAlreadyApproved,
     RunNotApproved,
     RunStatus,
@@ -42,9 +41,6 @@ from ontzorgen.runs import (
     Tally,
     UnknownRun,
     check_four_eyes,
-    end_to_end_id,
-    leefgeld_source_key,
-    obligation_source_key,
 )
 from ontzorgen.sepa import CreditTransfer, Debtor, PaymentFile, build_payment_files
 from ontzorgen.signals import BLOCKING_KINDS, SignalKind
@@ -98,82 +94,29 @@ def prepare_run(
         uow.repository.get_municipality(municipality_id)
         if uow.runs.bank_account(municipality_id) is None:
             raise NoBankAccount(municipality_id)
-        window_from = execution_on - timedelta(days=CATCH_UP_DAYS)
-        window_to = execution_on + timedelta(days=LOOK_AHEAD_DAYS)
-        creditor_dues = [
-            due
-            for due in uow.runs.due_creditor_payments(municipality_id, window_from, window_to)
-            if payment_date_for(due.due_on) <= execution_on
-        ]
-        leefgeld_dues = [
-            due
-            for due in uow.runs.due_leefgeld(municipality_id, window_from, window_to)
-            if payment_date_for(due.pay_on) <= execution_on
-        ]
-        keys = [obligation_source_key(d.obligation_id, d.due_on) for d in creditor_dues]
-        keys += [leefgeld_source_key(d.household_id, d.month, d.position) for d in leefgeld_dues]
-        already = uow.runs.planned_source_keys(keys)
-        blocked = uow.runs.households_with_open_signals(
-            municipality_id, sorted(kind.value for kind in BLOCKING_KINDS)
-        )
+        blocking = sorted(kind.value for kind in BLOCKING_KINDS)
+        blocked = uow.runs.households_with_open_signals(municipality_id, blocking)
         held_back = {
             str(household): "open signal: " + ", ".join(sorted(kinds))
             for household, kinds in sorted(blocked.items())
         }
         run_id = uow.runs.add_run(municipality_id, execution_on, actor, held_back)
-        rows = []
-        for due in creditor_dues:
-            key = obligation_source_key(due.obligation_id, due.due_on)
-            if key in already or due.household_id in blocked:
-                continue
-            rows.append(
-                {
-                    "source_key": key,
-                    "household_id": due.household_id,
-                    "kind": PaymentKind.CREDITOR.value,
-                    "obligation_id": due.obligation_id,
-                    "creditor_id": due.creditor_id,
-                    "cost_type": due.cost_type,
-                    "due_on": due.due_on,
-                    "amount_cents": due.reserved.cents,
-                    "payee_name": due.payee_name,
-                    "payee_iban": due.payee_iban,
-                    "payee_bic": due.payee_bic,
-                    "reference_kind": due.reference_kind,
-                    "reference": due.reference,
-                }
-            )
-        for part in leefgeld_dues:
-            key = leefgeld_source_key(part.household_id, part.month, part.position)
-            if key in already or part.household_id in blocked:
-                continue
-            rows.append(
-                {
-                    "source_key": key,
-                    "household_id": part.household_id,
-                    "kind": PaymentKind.LEEFGELD.value,
-                    "obligation_id": None,
-                    "creditor_id": None,
-                    "cost_type": None,
-                    "due_on": part.pay_on,
-                    "amount_cents": part.amount.cents,
-                    "payee_name": part.payee_name,
-                    "payee_iban": part.payee_iban,
-                    "payee_bic": None,
-                    "reference_kind": "text",
-                    "reference": f"Leefgeld {part.month}",
-                }
-            )
-        for position, row in enumerate(rows, start=1):
-            row["run_id"] = run_id
-            row["end_to_end_id"] = end_to_end_id(run_id, position)
-            row["status"] = PaymentStatus.PLANNED.value
-        uow.runs.add_payments(rows)
+        uow.runs.plan_payments(run_id, municipality_id, due_days_paid_on(execution_on), blocking)
         run = uow.runs.get_run(run_id)
         assert run is not None
         view = _view(uow, run)
         uow.commit()
         return view
+
+
+def due_days_paid_on(execution_on: date) -> list[date]:
+    """The due dates a run on ``execution_on`` pays: those from ``CATCH_UP_DAYS`` before it to
+    ``LOOK_AHEAD_DAYS`` after it whose payment day (the business day on or before the due date)
+    is not later than ``execution_on``. A missed run's payments are caught up; a weekend's or a
+    holiday's are paid on the business day before."""
+    first = execution_on - timedelta(days=CATCH_UP_DAYS)
+    days = (first + timedelta(days=offset) for offset in range(CATCH_UP_DAYS + LOOK_AHEAD_DAYS + 1))
+    return [day for day in days if payment_date_for(day) <= execution_on]
 
 
 def approve_run(uow: UnitOfWork, run_id: int, *, actor: str) -> RunView:
@@ -322,34 +265,35 @@ def _book_payments(
         sorted({p.household_id for p in planned}),
         [AccountRole.RESERVE.value, AccountRole.LEEFGELD.value, AccountRole.FUNDS.value],
     )
-    entries = []
+    reserve, leefgeld, funds = (
+        AccountRole.RESERVE.value,
+        AccountRole.LEEFGELD.value,
+        AccountRole.FUNDS.value,
+    )
+    # One entry per payment: from its reserve (or the leefgeld) to the household's funds.
+    transfers = []
     for payment in planned:
         if payment.kind is PaymentKind.CREDITOR:
             assert payment.obligation_id is not None
-            source = accounts[
-                (payment.household_id, AccountRole.RESERVE.value, payment.obligation_id)
-            ]
+            source = accounts[(payment.household_id, reserve, payment.obligation_id)]
         else:
-            source = accounts[(payment.household_id, AccountRole.LEEFGELD.value, NO_OBLIGATION)]
-        funds = accounts[(payment.household_id, AccountRole.FUNDS.value, NO_OBLIGATION)]
-        entries.append(
-            NewEntry(
-                booked_on=today,
-                postings=(
-                    Posting.debit(source, payment.amount.cents),
-                    Posting.credit(funds, payment.amount.cents),
-                ),
+            source = accounts[(payment.household_id, leefgeld, NO_OBLIGATION)]
+        transfers.append(
+            Transfer(
+                debit=source,
+                credit=accounts[(payment.household_id, funds, NO_OBLIGATION)],
+                amount_cents=payment.amount.cents,
                 description=f"Betaling {payment.end_to_end_id}",
                 # Per payment, not per source: a returned payment is planned and paid anew.
                 idempotency_key=f"payment:{payment.end_to_end_id}",
             )
         )
     entry_ids: dict[int, EntryId] = {}
-    for start in range(0, len(entries), ENTRIES_PER_BATCH_MAX):
+    for start in range(0, len(transfers), ENTRIES_PER_BATCH_MAX):
         chunk = planned[start : start + ENTRIES_PER_BATCH_MAX]
-        posted = uow.ledger.post_batch(entries[start : start + ENTRIES_PER_BATCH_MAX])
+        posted = uow.ledger.post_transfers(today, transfers[start : start + ENTRIES_PER_BATCH_MAX])
         entry_ids.update(zip((p.payment_id for p in chunk), posted, strict=True))
-        progress("booking payments", len(entry_ids), len(entries))
+        progress("booking payments", len(entry_ids), len(transfers))
     return entry_ids
 
 

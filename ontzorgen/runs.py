@@ -85,17 +85,27 @@ class NoBankAccount(OntzorgenError):
         self.municipality_id = municipality_id
 
 
-def end_to_end_id(run_id: int, payment_id: int) -> str:
-    """``ONTZ-R<run>-P<payment>``: unique because payment ids are, and at most 35 characters."""
-    return f"{END_TO_END_ID_PREFIX}-R{run_id}-P{payment_id}"
+def end_to_end_id(run_id: int, number: int) -> str:
+    """``ONTZ-R<run>-P<number>``, for payment ``number`` of a run (numbered from 1): unique
+    because a run numbers its payments once, and at most 35 characters."""
+    return f"{end_to_end_id_prefix(run_id)}{number}"
+
+
+def end_to_end_id_prefix(run_id: int) -> str:
+    """What every end-to-end id of the run starts with: ``ONTZ-R<run>-P``."""
+    return f"{END_TO_END_ID_PREFIX}-R{run_id}-P"
+
+
+#: What a source key starts with: the source is an obligation's due date, or a leefgeld part.
+OBLIGATION_SOURCE, LEEFGELD_SOURCE = "obligation", "leefgeld"
 
 
 def obligation_source_key(obligation_id: int, due_on: date) -> str:
-    return f"obligation:{obligation_id}:{due_on.isoformat()}"
+    return f"{OBLIGATION_SOURCE}:{obligation_id}:{due_on.isoformat()}"
 
 
 def leefgeld_source_key(household_id: int, month: str, position: int) -> str:
-    return f"leefgeld:{household_id}:{month}:{position}"
+    return f"{LEEFGELD_SOURCE}:{household_id}:{month}:{position}"
 
 
 def check_four_eyes(run_id: int, prepared_by: str, approver: str) -> None:

@@ -349,8 +349,8 @@ payments = Table(
     Column("return_reason", String(8), nullable=True),
     Column("return_entry_id", BigInteger, nullable=True),
     Index("ix_payments_run_id", "run_id"),
-    Index("ix_payments_household_id", "household_id"),
-    # A household's payments of one month, for its statement, without reading its history.
+    # A household's payments of one month, for its statement, without reading its history; and
+    # any lookup by household alone.
     Index("ix_payments_household_id_due_on", "household_id", "due_on"),
 )
 

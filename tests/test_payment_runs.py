@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from ledger.check import check_ledger
 from ledger.money import Money
@@ -14,9 +14,19 @@ from ontzorgen import payment_runs, services
 from ontzorgen.accounts import household_accounts
 from ontzorgen.business_days import NotABusinessDay
 from ontzorgen.months import Month
-from ontzorgen.runs import FourEyesViolation, PaymentStatus, RunNotApproved, RunStatus
+from ontzorgen.runs import (
+    FourEyesViolation,
+    PaymentKind,
+    PaymentStatus,
+    RunNotApproved,
+    RunStatus,
+    end_to_end_id,
+    leefgeld_source_key,
+    obligation_source_key,
+)
 from ontzorgen.sepa import validate_payment_file
 from ontzorgen.signals import NewSignal, SignalKind
+from ontzorgen.tables import leefgeld_parts
 from ontzorgen.unit_of_work import UnitOfWork
 from tests.factories import (
     NORM_SINGLE,
@@ -156,3 +166,48 @@ def test_a_run_with_nothing_due_is_executed_without_a_file(world: World) -> None
         world.uow(), run.run.run_id, actor=APPROVER, today=FRIDAY_31_JULY, now=NOW
     )
     assert done.run.status is RunStatus.EXECUTED and done.files == ()
+
+
+def test_planned_payments_are_numbered_and_keyed_as_the_run_rules_say(world: World) -> None:
+    first_household = allocated_august(world)
+    second_household = allocated_august(world)
+    first = payment_runs.prepare_run(
+        world.uow(), world.municipality_id, FRIDAY_31_JULY, actor=PREPARER
+    )
+    # A week later: the weekly leefgeld parts due by then, and nothing the first run planned.
+    later = payment_runs.prepare_run(
+        world.uow(), world.municipality_id, date(2026, 8, 7), actor=PREPARER
+    )
+    with UnitOfWork(world.engine) as uow:
+        planned = {run.run.run_id: uow.runs.payments_of(run.run.run_id) for run in (first, later)}
+    households = [first_household.household_id, second_household.household_id]
+    for run_id, payments in planned.items():
+        assert payments, "each run plans something"
+        assert [p.end_to_end_id for p in payments] == [
+            end_to_end_id(run_id, number) for number in range(1, len(payments) + 1)
+        ]
+        for payment in payments:
+            assert payment.status is PaymentStatus.PLANNED and payment.household_id in households
+            if payment.kind is PaymentKind.CREDITOR:
+                assert payment.obligation_id is not None
+                assert payment.source_key == obligation_source_key(
+                    payment.obligation_id, payment.due_on
+                )
+            else:
+                assert payment.reference == "Leefgeld 2026-08"
+                assert payment.source_key.startswith(f"leefgeld:{payment.household_id}:2026-08:")
+        # Creditor payments first, each kind by household; the ids follow the numbers.
+        order = [(p.kind is PaymentKind.LEEFGELD, p.household_id) for p in payments]
+        assert order == sorted(order)
+        assert [p.payment_id for p in payments] == sorted(p.payment_id for p in payments)
+    first_keys = {p.source_key for p in planned[first.run.run_id]}
+    later_keys = {p.source_key for p in planned[later.run.run_id]}
+    assert len(first_keys) == 8 and not first_keys & later_keys
+    assert {p.kind for p in planned[later.run.run_id]} == {PaymentKind.LEEFGELD}
+    with UnitOfWork(world.engine) as uow:
+        parts = uow.connection.execute(
+            select(
+                leefgeld_parts.c.household_id, leefgeld_parts.c.month, leefgeld_parts.c.position
+            ).where(leefgeld_parts.c.pay_on <= date(2026, 8, 7))
+        ).all()
+    assert later_keys == {leefgeld_source_key(*part) for part in parts}
