@@ -539,9 +539,9 @@ class RunRepository:
             ).where(self._among(household_accounts.c.household_id, chunk))
             if roles is not None:
                 query = query.where(household_accounts.c.role.in_(list(roles)))
-            for household_id, role, obligation_id, account_id in self._connection.execute(
-                query
-            ).tuples():
+            for household_id, role, obligation_id, account_id in (
+                self._connection.execute(query).tuples().all()
+            ):
                 found[(household_id, role, obligation_id)] = AccountId(account_id)
         return found
 
@@ -596,7 +596,7 @@ class RunRepository:
         for chunk in self._chunks(ids):
             for row in self._connection.execute(
                 select(*_PAYMENT_COLUMNS).where(self._among(payments.c.end_to_end_id, chunk))
-            ):
+            ).all():
                 found[row.end_to_end_id] = _payment(row)
         return found
 
