@@ -94,14 +94,15 @@ def prepare_run(
         uow.repository.get_municipality(municipality_id)
         if uow.runs.bank_account(municipality_id) is None:
             raise NoBankAccount(municipality_id)
-        blocking = sorted(kind.value for kind in BLOCKING_KINDS)
-        blocked = uow.runs.households_with_open_signals(municipality_id, blocking)
+        blocked = uow.runs.households_with_open_signals(
+            municipality_id, sorted(kind.value for kind in BLOCKING_KINDS)
+        )
         held_back = {
             str(household): "open signal: " + ", ".join(sorted(kinds))
             for household, kinds in sorted(blocked.items())
         }
         run_id = uow.runs.add_run(municipality_id, execution_on, actor, held_back)
-        uow.runs.plan_payments(run_id, municipality_id, due_days_paid_on(execution_on), blocking)
+        uow.runs.plan_payments(run_id, municipality_id, due_days_paid_on(execution_on), blocked)
         run = uow.runs.get_run(run_id)
         assert run is not None
         view = _view(uow, run)
