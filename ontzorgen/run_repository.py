@@ -499,7 +499,9 @@ class RunRepository:
         result = self._connection.execute(
             insert_into(payments)
             .from_select([*columns, "run_id", "end_to_end_id", "status"], planned)
-            .on_conflict_do_nothing(index_elements=["source_key"])
+            .on_conflict_do_nothing(index_elements=["source_key"]),
+            # An INSERT's row count is kept only when asked for.
+            execution_options={"preserve_rowcount": True},
         )
         return int(result.rowcount)
 

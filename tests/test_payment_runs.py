@@ -215,3 +215,7 @@ def test_planned_payments_are_numbered_and_keyed_as_the_run_rules_say(world: Wor
             ).where(leefgeld_parts.c.pay_on <= date(2026, 8, 7))
         ).all()
     assert later_keys == {leefgeld_source_key(*part) for part in parts}
+    # Planning the same days again finds every payment planned: nothing is added.
+    with UnitOfWork(world.engine) as uow:
+        days = payment_runs.due_days_paid_on(date(2026, 8, 7))
+        assert uow.runs.plan_payments(later.run.run_id, world.municipality_id, days, ()) == 0
