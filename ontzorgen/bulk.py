@@ -769,8 +769,8 @@ def _allocate_chunk(
                 NewEntry(
                     booked_on=today,
                     postings=_allocation_postings(allocation, accounts, vakantietoeslag),
-                    description=f"Verdeling {month}",
-                    idempotency_key=f"allocation:{household_id}:{month}",
+                    description=f"Verdeling {month_text}",
+                    idempotency_key=f"allocation:{household_id}:{month_text}",
                 )
             )
             entry_owner.append(household_id)
@@ -957,21 +957,36 @@ def _phase_changes_of(
     connection: Connection, household_ids: Sequence[int]
 ) -> dict[int, list[PhaseChange]]:
     found: dict[int, list[PhaseChange]] = {}
-    for row in connection.execute(
-        select(phase_changes)
-        .where(_among(connection, phase_changes.c.household_id, household_ids))
-        .order_by(phase_changes.c.household_id, phase_changes.c.effective_on, phase_changes.c.id)
-    ).all():
-        found.setdefault(row.household_id, []).append(
+    for household_id, kind, from_phase, to_phase, effective_on, decided_on, actor, reason in (
+        connection.execute(
+            select(
+                phase_changes.c.household_id,
+                phase_changes.c.kind,
+                phase_changes.c.from_phase,
+                phase_changes.c.to_phase,
+                phase_changes.c.effective_on,
+                phase_changes.c.decided_on,
+                phase_changes.c.actor,
+                phase_changes.c.reason,
+            )
+            .where(_among(connection, phase_changes.c.household_id, household_ids))
+            .order_by(
+                phase_changes.c.household_id, phase_changes.c.effective_on, phase_changes.c.id
+            )
+        )
+        .tuples()
+        .all()
+    ):
+        found.setdefault(household_id, []).append(
             PhaseChange(
-                row.household_id,
-                ChangeKind(row.kind),
-                row.from_phase,
-                row.to_phase,
-                row.effective_on,
-                row.decided_on,
-                row.actor,
-                row.reason,
+                household_id,
+                ChangeKind(kind),
+                from_phase,
+                to_phase,
+                effective_on,
+                decided_on,
+                actor,
+                reason,
             )
         )
     return found
