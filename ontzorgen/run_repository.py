@@ -352,7 +352,8 @@ class RunRepository:
           reference; its source key is ``obligation_source_key``;
         - a leefgeld payment per leefgeld part paid on one of the days, to the household's own
           account; its source key is ``leefgeld_source_key``;
-        - the households in ``held_back`` are left out;
+        - the households in ``held_back`` are left out (on PostgreSQL their ids go as one array,
+          however many there are);
         - a source key that a run planned before is left out by its unique index
           (``ON CONFLICT DO NOTHING``): probed once per row, so the statement's cost never depends
           on the planner's guess of how many payments exist. An anti-join against ``payments``
@@ -403,7 +404,7 @@ class RunRepository:
                 households.c.municipality_id == municipality_id,
                 allocation_lines.c.due_on.in_(days),
                 allocation_lines.c.reserved_cents > 0,
-                obligations.c.household_id.not_in(held_back_ids),
+                ~self._among(obligations.c.household_id, held_back_ids),
             )
             .group_by(
                 obligations.c.household_id,
@@ -448,7 +449,7 @@ class RunRepository:
             .where(
                 households.c.municipality_id == municipality_id,
                 leefgeld_parts.c.pay_on.in_(days),
-                leefgeld_parts.c.household_id.not_in(held_back_ids),
+                ~self._among(leefgeld_parts.c.household_id, held_back_ids),
             )
         )
         due = union_all(creditor_dues, leefgeld_dues).subquery("due")
