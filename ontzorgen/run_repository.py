@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Connection,
+    DateTime,
     String,
     Text,
     and_,
@@ -509,7 +510,8 @@ class RunRepository:
     def _iso_day(self, column: Any) -> ColumnElement[str]:
         """A date as ``YYYY-MM-DD`` text, whatever the server's DateStyle (SQLite keeps it so)."""
         if self._postgresql:
-            return func.to_char(column, "YYYY-MM-DD")
+            # As a timestamp without time zone: the session's time zone plays no part.
+            return func.to_char(cast(column, DateTime()), "YYYY-MM-DD")
         return cast(column, String)
 
     def households_with_open_signals(

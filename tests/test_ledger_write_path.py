@@ -107,6 +107,11 @@ def test_awkward_text_is_stored_exactly_and_its_key_replays(engine: Engine) -> N
     assert found is not None and found.account_id == reserve and found.name == AWKWARD
 
 
+def rows_in(engine: Engine, table: str) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
 def raw(engine: Engine, *statements: str) -> None:
     with engine.begin() as connection:
         for statement in statements:
@@ -149,8 +154,7 @@ def test_the_database_refuses_to_commit_postings_whose_entry_never_comes(
             + ", "
             + posting_values(reserve, 1, 77, "C", 10),
         )
-    with engine.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM ledger_postings")).scalar() == 0
+    assert rows_in(engine, "ledger_postings") == 0
 
 
 def test_the_database_refuses_a_posting_on_an_unknown_account(
@@ -317,8 +321,7 @@ def test_a_transfer_is_refused_as_its_entry_would_be(
         run_in_transaction(
             engine, lambda c: LedgerStore(c).post_transfers(date(2026, 2, 2), [transfer])
         )
-    with engine.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM ledger_entries")).scalar() == 0
+    assert rows_in(engine, "ledger_entries") == 0
 
 
 def test_a_transfer_that_would_overdraw_its_account_books_nothing(
@@ -332,5 +335,4 @@ def test_a_transfer_that_would_overdraw_its_account_books_nothing(
                 date(2026, 2, 2), [Transfer(reserve, bank, 1, "meer dan er is")]
             ),
         )
-    with engine.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM ledger_postings")).scalar() == 0
+    assert rows_in(engine, "ledger_postings") == 0
