@@ -25,7 +25,6 @@ from pathlib import Path
 from ledger.model import EntryId
 from ledger.money import Money
 from ledger.store import ENTRIES_PER_BATCH_MAX, Transfer
-from ontzorgen.accounts import NO_OBLIGATION, AccountRole
 from ontzorgen.business_days import payment_date_for, require_business_day
 from ontzorgen.faults import crash_point
 from ontzorgen.households import Address
@@ -165,6 +164,7 @@ def execute_run(
         account = uow.runs.bank_account(run.municipality_id)
         if account is None:
             raise NoBankAccount(run.municipality_id)
+        uow.runs.make_room_for_a_run()
         planned = uow.runs.payments_of(run_id)
         addresses = uow.runs.creditor_addresses(
             sorted({p.creditor_id for p in planned if p.creditor_id is not None})
@@ -193,7 +193,7 @@ def execute_run(
         # until both are done.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="payment-files") as builder:
             building = builder.submit(build_files)
-            entry_ids = _book_payments(uow, planned, today, progress)
+            entry_ids = _book_payments(uow, run_id, planned, today, progress)
             crash_point("execute:after_ledger")
             files = building.result()
         sent = []
@@ -259,30 +259,23 @@ def _locked(uow: UnitOfWork, run_id: int) -> RunRecord:
 
 
 def _book_payments(
-    uow: UnitOfWork, planned: Sequence[PaymentRecord], today: date, progress: Progress
+    uow: UnitOfWork,
+    run_id: int,
+    planned: Sequence[PaymentRecord],
+    today: date,
+    progress: Progress,
 ) -> dict[int, EntryId]:
     # Only the accounts a payment moves money between: its reserve or leefgeld, and the funds.
-    accounts = uow.runs.account_ids(
-        sorted({p.household_id for p in planned}),
-        [AccountRole.RESERVE.value, AccountRole.LEEFGELD.value, AccountRole.FUNDS.value],
-    )
-    reserve, leefgeld, funds = (
-        AccountRole.RESERVE.value,
-        AccountRole.LEEFGELD.value,
-        AccountRole.FUNDS.value,
-    )
+    accounts = uow.runs.transfer_accounts_of_run(run_id)
     # One entry per payment: from its reserve (or the leefgeld) to the household's funds.
     transfers = []
     for payment in planned:
-        if payment.kind is PaymentKind.CREDITOR:
-            assert payment.obligation_id is not None
-            source = accounts[(payment.household_id, reserve, payment.obligation_id)]
-        else:
-            source = accounts[(payment.household_id, leefgeld, NO_OBLIGATION)]
+        # A planned payment without its accounts is a broken household: nothing is booked.
+        source, funds = accounts[payment.payment_id]
         transfers.append(
             Transfer(
                 debit=source,
-                credit=accounts[(payment.household_id, funds, NO_OBLIGATION)],
+                credit=funds,
                 amount_cents=payment.amount.cents,
                 description=f"Betaling {payment.end_to_end_id}",
                 # Per payment, not per source: a returned payment is planned and paid anew.
@@ -334,10 +327,9 @@ def _transfer(payment: PaymentRecord, address: Address | None) -> CreditTransfer
 
 def _view(uow: UnitOfWork, run: RunRecord) -> RunView:
     totals = _totals(uow.runs.payment_tallies(run.run_id))
-    arrears = uow.runs.households_with_open_signals(run.municipality_id, [SignalKind.ARREAR.value])
-    in_run = uow.runs.household_ids_of_run(run.run_id)
+    arrears = uow.runs.households_of_run_with_open_signals(run.run_id, [SignalKind.ARREAR.value])
     files = tuple(uow.runs.payment_file_summaries(run.run_id))
-    return RunView(run, totals, tuple(sorted(set(arrears) & in_run)), files)
+    return RunView(run, totals, tuple(arrears), files)
 
 
 def _totals(tallies: Sequence[tuple[str, str | None, int, int]]) -> RunTotals:

@@ -19,9 +19,11 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    case,
     cast,
     func,
     insert,
+    intersect,
     literal,
     null,
     select,
@@ -36,6 +38,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ledger.model import AccountId, EntryId
 from ledger.money import Money
+from ontzorgen.accounts import NO_OBLIGATION, AccountRole
 from ontzorgen.households import Address
 from ontzorgen.runs import (
     LEEFGELD_SOURCE,
@@ -60,6 +63,9 @@ from ontzorgen.tables import (
     statement_imports,
     statement_lines,
 )
+
+#: Memory for each sort of a run's transaction (see ``RunRepository.make_room_for_a_run``).
+RUN_WORK_MEM = "64MB"
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,6 +344,16 @@ class RunRepository:
 
     # -- what is due ----------------------------------------------------------------------------
 
+    def make_room_for_a_run(self) -> None:
+        """Give this transaction's sorts and trigger row sets room for a whole run (PostgreSQL).
+
+        A run's statements sort, or hand a trigger, some 40,000 payment rows of up to 500 bytes.
+        With the server's default of 4 MB each of them spills to a temporary file; with
+        ``RUN_WORK_MEM`` they stay in memory. ``SET LOCAL``: it ends with the transaction.
+        """
+        if self._postgresql:
+            self._connection.execute(text(f"SET LOCAL work_mem = '{RUN_WORK_MEM}'"))
+
     def plan_payments(
         self,
         run_id: int,
@@ -498,6 +514,8 @@ class RunRepository:
             .order_by(numbered.c.number)
         )
         insert_into = postgresql_insert if self._postgresql else sqlite_insert
+        # The due payments are sorted twice: to number them, then to insert them in that order.
+        self.make_room_for_a_run()
         result = self._connection.execute(
             insert_into(payments)
             .from_select([*columns, "run_id", "end_to_end_id", "status"], planned)
@@ -531,25 +549,47 @@ class RunRepository:
             found.setdefault(row.household_id, []).append(row.kind)
         return found
 
-    def account_ids(
-        self, household_ids: Sequence[int], roles: Sequence[str] | None = None
-    ) -> dict[tuple[int, str, int], AccountId]:
-        """``(household, role, obligation) -> account`` for the given households (and roles)."""
-        found: dict[tuple[int, str, int], AccountId] = {}
-        for chunk in self._chunks(household_ids):
-            query = select(
-                household_accounts.c.household_id,
-                household_accounts.c.role,
-                household_accounts.c.obligation_id,
-                household_accounts.c.account_id,
-            ).where(self._among(household_accounts.c.household_id, chunk))
-            if roles is not None:
-                query = query.where(household_accounts.c.role.in_(list(roles)))
-            for household_id, role, obligation_id, account_id in (
-                self._connection.execute(query).tuples().all()
-            ):
-                found[(household_id, role, obligation_id)] = AccountId(account_id)
-        return found
+    def transfer_accounts_of_run(self, run_id: int) -> dict[int, tuple[AccountId, AccountId]]:
+        """``payment id -> (account paid from, household's funds)`` for every payment of the run.
+
+        A creditor payment is paid from its obligation's reserve, leefgeld from the leefgeld
+        account. Joined in the database: a run of 32,000 payments reads 32,000 rows of three
+        numbers, not the 190,000 accounts of its households. Each join is on the whole primary key
+        of ``household_accounts``, so whatever the planner chooses, it never reads more than the
+        run's accounts or the table once.
+        """
+        source = household_accounts.alias("source")
+        funds = household_accounts.alias("funds")
+        source_role = case(
+            (payments.c.kind == PaymentKind.CREDITOR.value, AccountRole.RESERVE.value),
+            else_=AccountRole.LEEFGELD.value,
+        )
+        rows = self._connection.execute(
+            select(payments.c.id, source.c.account_id, funds.c.account_id)
+            .select_from(
+                payments.join(
+                    source,
+                    and_(
+                        source.c.household_id == payments.c.household_id,
+                        source.c.role == source_role,
+                        source.c.obligation_id
+                        == func.coalesce(payments.c.obligation_id, NO_OBLIGATION),
+                    ),
+                ).join(
+                    funds,
+                    and_(
+                        funds.c.household_id == payments.c.household_id,
+                        funds.c.role == AccountRole.FUNDS.value,
+                        funds.c.obligation_id == NO_OBLIGATION,
+                    ),
+                )
+            )
+            .where(payments.c.run_id == run_id)
+        ).tuples()
+        return {
+            payment_id: (AccountId(source_id), AccountId(funds_id))
+            for payment_id, source_id, funds_id in rows.all()
+        }
 
     def creditor_addresses(self, creditor_ids: Sequence[int]) -> dict[int, Address]:
         rows = self._connection.execute(
@@ -584,11 +624,24 @@ class RunRepository:
             (payee, cost_type, int(count), int(cents)) for payee, cost_type, count, cents in rows
         ]
 
-    def household_ids_of_run(self, run_id: int) -> set[int]:
-        return set(
-            self._connection.execute(
-                select(payments.c.household_id).where(payments.c.run_id == run_id).distinct()
-            ).scalars()
+    def households_of_run_with_open_signals(self, run_id: int, kinds: Sequence[str]) -> list[int]:
+        """The households with a payment in the run and an open signal of one of ``kinds``, in
+        order: a few rows, where the run's household ids are tens of thousands.
+
+        An ``INTERSECT`` of the two lists, not a join: it reads each list once, whatever the
+        planner's statistics say. As a join, with statistics taken before the run's payments
+        existed, it probed all of a run's payments once for every open signal (1.6 s for 3,186
+        signals and a run of 32,836 payments).
+        """
+        with_open_signals = select(signals.c.household_id).where(
+            signals.c.status == "open", signals.c.kind.in_(list(kinds))
+        )
+        in_run = select(payments.c.household_id).where(payments.c.run_id == run_id)
+        both = intersect(with_open_signals, in_run).subquery()
+        return list(
+            self._connection.execute(select(both.c.household_id).order_by(both.c.household_id))
+            .scalars()
+            .all()
         )
 
     def payments_of(self, run_id: int) -> list[PaymentRecord]:

@@ -219,3 +219,30 @@ def test_planned_payments_are_numbered_and_keyed_as_the_run_rules_say(world: Wor
     with UnitOfWork(world.engine) as uow:
         days = payment_runs.due_days_paid_on(date(2026, 8, 7))
         assert uow.runs.plan_payments(later.run.run_id, world.municipality_id, days, ()) == 0
+
+
+def test_a_run_lists_its_households_with_an_open_arrear_and_no_others(world: World) -> None:
+    in_arrears, handled, paid_up = (allocated_august(world) for _ in range(3))
+    not_in_run = add_newcomer(world)  # no bijstand recorded: nothing of it is due
+    with UnitOfWork(world.engine) as uow:
+        for household in (in_arrears, handled, not_in_run):
+            uow.repository.raise_signal(
+                NewSignal(
+                    household.household_id,
+                    SignalKind.ARREAR,
+                    "arrear:huur:2026-08",
+                    FRIDAY_31_JULY,
+                    "Huur niet helemaal gereserveerd",
+                )
+            )
+        handled_signal = uow.repository.signals_of(handled.household_id)[0]
+        uow.repository.handle_signal(
+            handled_signal.signal_id, PREPARER, FRIDAY_31_JULY, "Afgesproken met de verhuurder"
+        )
+        uow.commit()
+    view = payment_runs.prepare_run(
+        world.uow(), world.municipality_id, FRIDAY_31_JULY, actor=PREPARER
+    )
+    households_in_run = {in_arrears.household_id, handled.household_id, paid_up.household_id}
+    assert view.totals.overall.count == 4 * len(households_in_run)
+    assert view.households_with_arrears == (in_arrears.household_id,)
