@@ -39,7 +39,9 @@ setup made is frozen (``gc.freeze()``) and the garbage collector's first thresho
 
 Afterwards ``ledger.check.check_ledger`` audits the whole database (untimed); the benchmark exits
 with status 1 when it fails. ``peak_rss_mib`` is the largest ``ru_maxrss`` of this process (its
-whole life, setup included) and of every worker.
+whole life, setup included) and of every worker. ``server_settings`` records the PostgreSQL
+settings that move the figures most (``shared_buffers``, ``max_wal_size``, ...): figures measured
+under other settings are not comparable.
 
 How to run
 ----------
@@ -647,6 +649,28 @@ def copy_floor(engine: Engine, chunks: list[bytes]) -> float:
             connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
 
 
+#: The server settings that move the figures most: recorded with them, so a reader can compare.
+SERVER_SETTINGS = (
+    "server_version",
+    "shared_buffers",
+    "work_mem",
+    "max_wal_size",
+    "checkpoint_timeout",
+    "synchronous_commit",
+    "wal_level",
+    "fsync",
+)
+
+
+def server_settings(engine: Engine) -> dict[str, str]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT name, current_setting(name) FROM unnest(CAST(:names AS text[])) AS name"),
+            {"names": list(SERVER_SETTINGS)},
+        ).tuples()
+        return dict(rows.all())
+
+
 def peak_rss_mib() -> tuple[float, float]:
     # ru_maxrss is in KiB on Linux.
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -674,6 +698,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             connection.execute(text("VACUUM ANALYZE"))
         setup_seconds = time.perf_counter() - started
         say(f"setup: {setup_seconds:.1f} s")
+        settings = server_settings(engine)
+        say("server: " + ", ".join(f"{name} {value}" for name, value in settings.items()))
         with engine.connect() as connection:
             last_entry_id = int(
                 connection.execute(text("SELECT coalesce(max(id), 0) FROM ledger_entries")).scalar()
@@ -750,6 +776,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "municipalities": len(region.municipality_ids),
         "month": str(month),
         "check_passed": report.passed,
+        "server_settings": settings,
     }
     print(json.dumps(figures), flush=True)
     return 0 if report.passed else 1

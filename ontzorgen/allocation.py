@@ -12,6 +12,7 @@ funded while an earlier one is short; leefgeld is at least min(floor, income).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -129,14 +130,7 @@ def leefgeld_parts(
         return ()
     earliest = month.first_day if not_before is None else max(month.first_day, not_before)
     if frequency is LeefgeldFrequency.WEEKLY:
-        offset = (policy.leefgeld_weekday - month.first_day.weekday()) % 7
-        days = []
-        day = month.first_day + timedelta(days=offset)
-        while month.contains(day):
-            # No part before the right to bijstand starts or before the month is divided.
-            if day >= earliest:
-                days.append(day)
-            day += timedelta(days=7)
+        days = _weekly_days(month, policy.leefgeld_weekday, earliest)
         if days:
             return tuple(
                 LeefgeldPart(pay_on, amount)
@@ -145,3 +139,20 @@ def leefgeld_parts(
         return (LeefgeldPart(earliest, leefgeld),)
     pay_on = max(month.first_day.replace(day=policy.leefgeld_day_of_month), earliest)
     return (LeefgeldPart(pay_on, leefgeld),)
+
+
+@functools.lru_cache(maxsize=1024)
+def _weekly_days(month: Month, weekday: int, earliest: date) -> tuple[date, ...]:
+    """The days of ``month`` on ``weekday`` (Monday 0), none before ``earliest``.
+
+    The same few answers for every household of a municipality in a month: worked out once.
+    """
+    offset = (weekday - month.first_day.weekday()) % 7
+    days = []
+    day = month.first_day + timedelta(days=offset)
+    while month.contains(day):
+        # No part before the right to bijstand starts or before the month is divided.
+        if day >= earliest:
+            days.append(day)
+        day += timedelta(days=7)
+    return tuple(days)
