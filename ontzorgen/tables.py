@@ -188,10 +188,13 @@ incomes = Table(
     Index("ix_incomes_unallocated", "household_id", "allocated_month"),
 )
 
+# The household and ledger entry of an allocation, and the obligation of an allocation line,
+# exist: checked by triggers once per statement, not by foreign keys row by row, and the rows
+# referred to are kept (migration 0008).
 allocations = Table(
     "allocations",
     metadata,
-    Column("household_id", BigInteger, ForeignKey("households.id"), nullable=False),
+    Column("household_id", BigInteger, nullable=False),
     Column("month", String(7), nullable=False),
     Column("phase", Integer, nullable=False),
     Column("income_cents", BigInteger, nullable=False),
@@ -202,7 +205,7 @@ allocations = Table(
     Column("vakantietoeslag_paid_cents", BigInteger, nullable=False),
     Column("allocated_on", Date, nullable=False),
     # Empty when the month had nothing to book (no income and nothing due).
-    Column("entry_id", BigInteger, ForeignKey("ledger_entries.id"), nullable=True),
+    Column("entry_id", BigInteger, nullable=True),
     PrimaryKeyConstraint("household_id", "month"),
 )
 
@@ -211,7 +214,7 @@ allocation_lines = Table(
     metadata,
     Column("household_id", BigInteger, nullable=False),
     Column("month", String(7), nullable=False),
-    Column("obligation_id", BigInteger, ForeignKey("obligations.id"), nullable=False),
+    Column("obligation_id", BigInteger, nullable=False),
     Column("cost_type", String(32), nullable=False),
     Column("need_cents", BigInteger, nullable=False),
     Column("reserved_cents", BigInteger, nullable=False),

@@ -19,4 +19,4 @@ def test_the_migrated_schema_matches_the_table_definitions(engine: Engine) -> No
 
 def test_upgrading_an_up_to_date_database_changes_nothing(engine: Engine) -> None:
     upgrade(engine)
-    assert current_revision(engine) == head_revision(engine) == "0007_payments_household_index"
+    assert current_revision(engine) == head_revision(engine) == "0008_allocation_references"
