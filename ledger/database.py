@@ -15,7 +15,8 @@ import random
 import select
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any, TypeVar
 
 from psycopg import errors as psycopg_errors
@@ -23,7 +24,20 @@ from psycopg import generators
 from psycopg.adapt import PyFormat, Transformer
 from psycopg.pq import ConnStatus, ExecStatus
 from psycopg.rows import namedtuple_row
-from sqlalchemy import ClauseElement, Connection, Engine, create_engine, event
+from sqlalchemy import (
+    ARRAY,
+    ClauseElement,
+    ColumnElement,
+    Connection,
+    Engine,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    create_engine,
+    event,
+)
+from sqlalchemy import select as sql_select
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError
 
@@ -89,6 +103,51 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def is_postgresql(connection: Connection | Engine) -> bool:
     return connection.dialect.name == "postgresql"
+
+
+def among(
+    connection: Connection,
+    column: ColumnElement[Any],
+    values: Iterable[Any],
+    *,
+    count_hidden: bool = False,
+) -> ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL one array parameter, however many values there are.
+
+    The array goes in as one text literal: a list of thousands of parameters, or a list parameter
+    the driver converts value by value, costs more to send than the query costs the server to run
+    (some 4 ms against 1 ms for 10,000 ids). With ``count_hidden`` it goes in through a
+    sub-select, so that the planner cannot see how many values there are and always probes the
+    column's index once per value: seeing thousands, it could rather scan the whole table, which
+    on a table that only grows costs more every time (the ledger's lookups).
+    """
+    listed = list(values)
+    if not is_postgresql(connection):
+        return column.in_(listed)
+    parameter: ColumnElement[Any] = bindparam(None, array_literal(listed), type_=Text())
+    if count_hidden:
+        parameter = sql_select(parameter).scalar_subquery()
+    return column == any_(cast(parameter, ARRAY(column.type)))
+
+
+def array_literal(values: Sequence[Any]) -> str:
+    """A PostgreSQL array literal of whole numbers, texts, dates and NULLs (texts quoted)."""
+    types = set(map(type, values))
+    if types <= {int}:
+        return "{" + ",".join(map(str, values)) + "}"
+    if types <= {date, type(None)}:
+        return "{" + ",".join(["NULL" if day is None else day.isoformat() for day in values]) + "}"
+    parts = []
+    for value in values:
+        if value is None:
+            parts.append("NULL")
+        elif isinstance(value, str):
+            parts.append('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
+        elif isinstance(value, int | date) and not isinstance(value, bool):
+            parts.append(value.isoformat() if isinstance(value, date) else str(int(value)))
+        else:
+            raise TypeError(f"Cannot put {value!r} ({type(value).__name__}) in an array literal.")
+    return "{" + ",".join(parts) + "}"
 
 
 def in_autocommit_on_postgresql(connection: Connection) -> bool:

@@ -30,14 +30,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
     Connection,
     Table,
-    Text,
-    any_,
-    bindparam,
-    cast,
     func,
     insert,
     select,
@@ -45,7 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from ledger.database import is_postgresql
+from ledger.database import among, array_literal, is_postgresql
 from ledger.errors import (
     AccountCodeTaken,
     AccountOverdrawn,
@@ -152,7 +147,8 @@ _DEBIT_SIGNS = {
     kind.value: 1 if kind.normal_side is Direction.DEBIT else -1 for kind in AccountKind
 }
 
-#: Locks the accounts in ascending id order; the ids go in as one array literal (see ``_among``).
+#: Locks the accounts in ascending id order; the ids go in as one array literal, through a
+#: sub-select (see ``ledger.database.among``).
 _LOCK_ACCOUNTS = (
     "SELECT id, kind, negative_forbidden, balance_cents, posting_count, last_booked_on "
     "FROM ledger_accounts WHERE id = ANY (CAST((SELECT CAST(%s AS text)) AS bigint[])) "
@@ -227,14 +223,31 @@ def _legs_hash(booked_on: date, description: str, legs: tuple[_Leg, ...]) -> str
     ``tests/test_ledger_write_path.py`` holds it to the model's definition.
     """
     ordered = sorted(legs)
+    if len(ordered) == 2:
+        # A transfer: a payment run books one per payment, so its two legs are written out
+        # without a loop (about 1.5 µs instead of 3.5 µs an entry).
+        (first, first_side, first_cents), (second, second_side, second_cents) = ordered
+        if type(first) is int and type(second) is int:
+            postings = (
+                f'{first},"{first_side}",{first_cents}],[{second},"{second_side}",{second_cents}'
+            )
+            return _canonical_hash(booked_on, description, postings)
     if any(type(account_id) is not int for account_id, _, _ in ordered):
-        postings = tuple(Posting(a, Direction(side), Money(cents)) for a, side, cents in legs)
-        return content_hash(booked_on, description, postings, reverses=None)
+        postings_of = tuple(Posting(a, Direction(side), Money(cents)) for a, side, cents in legs)
+        return content_hash(booked_on, description, postings_of, reverses=None)
+    return _canonical_hash(
+        booked_on,
+        description,
+        "],[".join([f'{account_id},"{side}",{cents}' for account_id, side, cents in ordered]),
+    )
+
+
+def _canonical_hash(booked_on: date, description: str, postings: str) -> str:
+    """The digest of the canonical JSON of an entry that reverses nothing, given its postings as
+    JSON arrays without the outer brackets (``1,"D",500],[2,"C",500``)."""
     canonical = (
         f'{{"bookedOn":"{booked_on.isoformat()}","description":{_json_string(description)},'
-        '"reverses":null,"postings":[['
-        + "],[".join([f'{account_id},"{side}",{cents}' for account_id, side, cents in ordered])
-        + "]]}"
+        f'"reverses":null,"postings":[[{postings}]]}}'
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -448,17 +461,8 @@ class LedgerStore:
     # -- the write path -----------------------------------------------------------------------
 
     def _among(self, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
-        """``column IN values``, as one array parameter on PostgreSQL so it has no size limit."""
-        if self._postgresql:
-            # The array goes in as one text literal (far cheaper to build than an array parameter)
-            # through a sub-select, so the planner cannot see its length and always probes the
-            # index once per value. Seeing thousands of values, it would rather scan the whole
-            # table, and on a large ledger that costs more with every batch.
-            literal = select(
-                bindparam(None, _array_literal(values), type_=Text())
-            ).scalar_subquery()
-            return column == any_(cast(literal, ARRAY(column.type)))
-        return column.in_(values)
+        # The ledger's tables only grow: every lookup probes the index, whatever the count.
+        return among(self._connection, column, values, count_hidden=True)
 
     def _post(self, pending: Sequence[_Pending]) -> list[EntryId]:
         if len(pending) > ENTRIES_PER_BATCH_MAX:
@@ -521,7 +525,7 @@ class LedgerStore:
         rows: Sequence[Sequence[Any]]
         if self._postgresql:
             # Thousands of rows: the driver's plain tuples, without SQLAlchemy's result rows.
-            rows = self._driver_rows(_LOCK_ACCOUNTS, (_array_literal(ordered),))
+            rows = self._driver_rows(_LOCK_ACCOUNTS, (array_literal(ordered),))
         else:
             rows = self._connection.execute(
                 select(
@@ -769,26 +773,6 @@ def _copy_field(value: str | None) -> str:
     if value.isprintable() and "\\" not in value:
         return value
     return value.translate(_COPY_ESCAPES)
-
-
-def _array_literal(values: Sequence[Any]) -> str:
-    """A PostgreSQL array literal of whole numbers, texts, dates and NULLs (texts quoted)."""
-    types = set(map(type, values))
-    if types <= {int}:
-        return "{" + ",".join(map(str, values)) + "}"
-    if types <= {date, type(None)}:
-        return "{" + ",".join(["NULL" if day is None else day.isoformat() for day in values]) + "}"
-    parts = []
-    for value in values:
-        if value is None:
-            parts.append("NULL")
-        elif isinstance(value, str):
-            parts.append('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
-        elif isinstance(value, int | date) and not isinstance(value, bool):
-            parts.append(value.isoformat() if isinstance(value, date) else str(int(value)))
-        else:
-            raise TypeError(f"Cannot put {value!r} ({type(value).__name__}) in an array literal.")
-    return "{" + ",".join(parts) + "}"
 
 
 def _account_from_row(row: Any) -> Account:

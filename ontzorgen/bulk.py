@@ -39,15 +39,10 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import (
-    ARRAY,
-    BigInteger,
     ColumnElement,
     Connection,
     Engine,
-    String,
     Table,
-    any_,
-    bindparam,
     func,
     insert,
     select,
@@ -56,7 +51,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from ledger.database import is_postgresql, run_in_transaction
+from ledger.database import among, is_postgresql, run_in_transaction
 from ledger.model import AccountId, NewEntry, Posting
 from ledger.money import Money
 from ledger.schema import accounts as ledger_accounts
@@ -1205,17 +1200,7 @@ def _balances_of(connection: Connection, account_ids: Sequence[AccountId]) -> di
 
 
 def _among(connection: Connection, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
-    """``column IN values``; on PostgreSQL one array parameter however many values there are.
-
-    A list of 5,000 parameters costs the driver more to convert than the server to run.
-    """
-    listed = list(values)
-    if is_postgresql(connection):
-        element_type = String() if listed and isinstance(listed[0], str) else BigInteger()
-        return column == any_(  # type: ignore[no-any-return]
-            bindparam(None, listed, type_=ARRAY(element_type))
-        )
-    return column.in_(listed)  # type: ignore[no-any-return]
+    return among(connection, column, values)
 
 
 def _mark_income_allocated(connection: Connection, income_ids: Sequence[int], month: str) -> None:

@@ -9,7 +9,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     BigInteger,
     ColumnElement,
     Connection,
@@ -17,7 +16,6 @@ from sqlalchemy import (
     String,
     Text,
     and_,
-    any_,
     bindparam,
     case,
     cast,
@@ -36,6 +34,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
+from ledger.database import among
 from ledger.model import AccountId, EntryId
 from ledger.money import Money
 from ontzorgen.accounts import NO_OBLIGATION, AccountRole
@@ -212,17 +211,7 @@ class RunRepository:
         self._postgresql = connection.dialect.name == "postgresql"
 
     def _among(self, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-        """``column IN values``; on PostgreSQL one array parameter, whatever the count.
-
-        A list of thousands of parameters costs the driver more to convert than the query costs
-        the server to run; an array is one parameter.
-        """
-        if self._postgresql:
-            element_type = BigInteger() if isinstance(column.type, BigInteger) else String()
-            return column == any_(  # type: ignore[no-any-return]
-                bindparam(None, list(values), type_=ARRAY(element_type))
-            )
-        return column.in_(values)  # type: ignore[no-any-return]
+        return among(self._connection, column, values)
 
     def _chunks(self, values: Sequence[Any]) -> list[list[Any]]:
         size = max(len(values), 1) if self._postgresql else IN_LIST_VALUES_MAX
