@@ -114,20 +114,22 @@ def among(
 ) -> ColumnElement[bool]:
     """``column IN values``; on PostgreSQL one array parameter, however many values there are.
 
-    The array goes in as one text literal: a list of thousands of parameters, or a list parameter
-    the driver converts value by value, costs more to send than the query costs the server to run
-    (some 4 ms against 1 ms for 10,000 ids). With ``count_hidden`` it goes in through a
-    sub-select, so that the planner cannot see how many values there are and always probes the
-    column's index once per value: seeing thousands, it could rather scan the whole table, which
-    on a table that only grows costs more every time (the ledger's lookups).
+    A list of thousands of parameters costs more to send than the query costs the server to run.
+    With ``count_hidden`` the array goes in as one text literal (some 1 ms to make for 10,000 ids,
+    against 4.8 ms for the driver to convert a list) through a sub-select, evaluated once: the
+    planner cannot see how many values there are and always probes the column's index once per
+    value. Seeing thousands, it could rather scan the whole table, which on a table that only
+    grows costs more every time (the ledger's lookups). Without the sub-select the literal would
+    be parsed again for every row a scan looks at, so other lookups, whose plans may rightly
+    depend on the count, get the array as a plain parameter.
     """
     listed = list(values)
     if not is_postgresql(connection):
         return column.in_(listed)
-    parameter: ColumnElement[Any] = bindparam(None, array_literal(listed), type_=Text())
     if count_hidden:
-        parameter = sql_select(parameter).scalar_subquery()
-    return column == any_(cast(parameter, ARRAY(column.type)))
+        literal = sql_select(bindparam(None, array_literal(listed), type_=Text())).scalar_subquery()
+        return column == any_(cast(literal, ARRAY(column.type)))
+    return column == any_(bindparam(None, listed, type_=ARRAY(column.type)))
 
 
 def array_literal(values: Sequence[Any]) -> str:
