@@ -16,6 +16,7 @@ from ontzorgen import payment_runs, services
 from ontzorgen.arrangement import Decision, LegalBasis
 from ontzorgen.households import Address, CreditorKind, Language, Member, MemberRole
 from ontzorgen.identifiers import Betalingskenmerk, FreeTextReference
+from ontzorgen.months import Month
 from ontzorgen.obligations import CreditorId, Frequency, ObligationId
 from ontzorgen.policy import CostType, Policy
 from ontzorgen.unit_of_work import UnitOfWork
@@ -146,3 +147,17 @@ def add_newcomer(
             actor="coach@kredietbank.nl",
         )
     return NewcomerHousehold(household_id, obligations)
+
+
+def allocate_full_month(world: World, household: NewcomerHousehold, month: Month) -> None:
+    """Record the month's full bijstand for a single person, received on the 24th of the month
+    before, and divide the month that day."""
+    received_on = month.plus(-1).first_day.replace(day=24)
+    services.record_bijstand(
+        world.uow(),
+        household_id=household.household_id,
+        month=month,
+        full_month_amount=NORM_SINGLE,
+        received_on=received_on,
+    )
+    services.allocate_month(world.uow(), household.household_id, month, today=received_on)

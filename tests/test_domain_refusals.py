@@ -53,10 +53,10 @@ from ontzorgen.policy import CostType, Policy
 from ontzorgen.unit_of_work import UnitOfWork
 from tests.factories import (
     NEWCOMER_IBAN,
-    NORM_SINGLE,
     NewcomerHousehold,
     World,
     add_newcomer,
+    allocate_full_month,
     make_world,
 )
 
@@ -131,14 +131,7 @@ class Setting:
 def setting(engine: Engine) -> Setting:
     world = make_world(engine)
     household = add_newcomer(world, bijstand_start_on=START_ON)
-    services.record_bijstand(
-        world.uow(),
-        household_id=household.household_id,
-        month=JANUARY,
-        full_month_amount=NORM_SINGLE,
-        received_on=date(2025, 12, 24),
-    )
-    services.allocate_month(world.uow(), household.household_id, JANUARY, today=date(2025, 12, 24))
+    allocate_full_month(world, household, JANUARY)
     return Setting(engine, world, household)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 
 from ledger.check import check_ledger
 from ledger.money import Money
-from ontzorgen import payment_runs, services
+from ontzorgen import payment_runs
 from ontzorgen.accounts import household_accounts
 from ontzorgen.business_days import NotABusinessDay
 from ontzorgen.months import Month
@@ -29,10 +29,10 @@ from ontzorgen.signals import NewSignal, SignalKind
 from ontzorgen.tables import leefgeld_parts
 from ontzorgen.unit_of_work import UnitOfWork
 from tests.factories import (
-    NORM_SINGLE,
     NewcomerHousehold,
     World,
     add_newcomer,
+    allocate_full_month,
     make_paying_world,
 )
 
@@ -49,14 +49,7 @@ def world(engine: Engine) -> World:
 
 def allocated_august(world: World) -> NewcomerHousehold:
     household = add_newcomer(world)
-    services.record_bijstand(
-        world.uow(),
-        household_id=household.household_id,
-        month=AUGUST,
-        full_month_amount=NORM_SINGLE,
-        received_on=date(2026, 7, 24),
-    )
-    services.allocate_month(world.uow(), household.household_id, AUGUST, today=date(2026, 7, 24))
+    allocate_full_month(world, household, AUGUST)
     return household
 
 

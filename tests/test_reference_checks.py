@@ -9,15 +9,13 @@ refers to nothing, and still keeps the rows that allocations refer to.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from ontzorgen import services
 from ontzorgen.months import Month
-from tests.factories import NORM_SINGLE, add_newcomer, make_world
+from tests.factories import add_newcomer, allocate_full_month, make_world
 
 JANUARY = Month(2026, 1)
 NOWHERE = 10**9
@@ -35,14 +33,7 @@ def allocated(engine: Engine) -> Allocated:
     """A household whose January is divided: an allocation, its lines and its ledger entry."""
     world = make_world(engine)
     household = add_newcomer(world)
-    services.record_bijstand(
-        world.uow(),
-        household_id=household.household_id,
-        month=JANUARY,
-        full_month_amount=NORM_SINGLE,
-        received_on=date(2025, 12, 24),
-    )
-    services.allocate_month(world.uow(), household.household_id, JANUARY, today=date(2025, 12, 24))
+    allocate_full_month(world, household, JANUARY)
     with engine.connect() as connection:
         obligation_id, entry_id = connection.execute(
             text(

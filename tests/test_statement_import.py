@@ -20,10 +20,10 @@ from ontzorgen.tables import statement_imports
 from ontzorgen.unit_of_work import UnitOfWork
 from tests.camt_builder import Line, statement
 from tests.factories import (
-    NORM_SINGLE,
     NewcomerHousehold,
     World,
     add_newcomer,
+    allocate_full_month,
     make_paying_world,
 )
 
@@ -40,14 +40,7 @@ def world(engine: Engine) -> World:
 @pytest.fixture
 def paid(world: World) -> tuple[NewcomerHousehold, list[PaymentRecord]]:
     household = add_newcomer(world)
-    services.record_bijstand(
-        world.uow(),
-        household_id=household.household_id,
-        month=AUGUST,
-        full_month_amount=NORM_SINGLE,
-        received_on=date(2026, 7, 24),
-    )
-    services.allocate_month(world.uow(), household.household_id, AUGUST, today=date(2026, 7, 24))
+    allocate_full_month(world, household, AUGUST)
     run = payment_runs.prepare_run(world.uow(), world.municipality_id, RUN_ON, actor="preparer")
     payment_runs.approve_run(world.uow(), run.run.run_id, actor="approver")
     payment_runs.execute_run(
