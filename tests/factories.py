@@ -149,10 +149,13 @@ def add_newcomer(
     return NewcomerHousehold(household_id, obligations)
 
 
-def allocate_full_month(world: World, household: NewcomerHousehold, month: Month) -> None:
-    """Record the month's full bijstand for a single person, received on the 24th of the month
-    before, and divide the month that day."""
-    received_on = month.plus(-1).first_day.replace(day=24)
+def allocate_full_month(
+    world: World, household: NewcomerHousehold, month: Month, received_on: date | None = None
+) -> None:
+    """Record the month's full bijstand for a single person, received on ``received_on`` (the
+    24th of the month before unless given), and divide the month that day."""
+    if received_on is None:
+        received_on = month.plus(-1).first_day.replace(day=24)
     services.record_bijstand(
         world.uow(),
         household_id=household.household_id,

@@ -57,7 +57,7 @@ from sqlalchemy import Engine, func, select, text
 from ledger.check import check_ledger
 from ledger.money import Money
 from ledger.schema import accounts, entries, postings
-from ontzorgen import payment_runs, services
+from ontzorgen import payment_runs
 from ontzorgen.accounts import NO_OBLIGATION, AccountRole
 from ontzorgen.business_days import payment_date_for
 from ontzorgen.months import Month
@@ -80,7 +80,7 @@ from ontzorgen.tables import (
 from ontzorgen.tables import payment_runs as payment_runs_table
 from ontzorgen.unit_of_work import UnitOfWork
 from tests.crash_worker import APPLICATION_NAME, READY_LINE, created_at
-from tests.factories import NORM_SINGLE, World, add_newcomer, make_world
+from tests.factories import World, add_newcomer, allocate_full_month, make_world
 
 T = TypeVar("T")
 
@@ -134,14 +134,7 @@ class ApprovedRun:
 def add_allocated_household(world: World) -> int:
     household = add_newcomer(world)
     for month, received_on in ALLOCATED_MONTHS:
-        services.record_bijstand(
-            world.uow(),
-            household_id=household.household_id,
-            month=month,
-            full_month_amount=NORM_SINGLE,
-            received_on=received_on,
-        )
-        services.allocate_month(world.uow(), household.household_id, month, today=received_on)
+        allocate_full_month(world, household, month, received_on)
     return household.household_id
 
 

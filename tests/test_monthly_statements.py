@@ -37,7 +37,7 @@ from ontzorgen.runs import PaymentKind
 from ontzorgen.unit_of_work import UnitOfWork
 from ontzorgen.views import statements as statement_views
 from tests.camt_builder import Line, statement
-from tests.factories import NORM_SINGLE, World, add_newcomer, make_paying_world
+from tests.factories import NORM_SINGLE, World, add_newcomer, allocate_full_month, make_paying_world
 
 AUGUST = Month(2026, 8)
 SEPTEMBER = Month(2026, 9)
@@ -455,15 +455,7 @@ def test_a_quarterly_bill_comes_next_with_every_month_reserved_for_it(world: Wor
         actor="coach",
     )
     for month in (Month(2026, 7), AUGUST):
-        received_on = month.first_day.replace(day=2)
-        services.record_bijstand(
-            world.uow(),
-            household_id=household.household_id,
-            month=month,
-            full_month_amount=NORM_SINGLE,
-            received_on=received_on,
-        )
-        services.allocate_month(world.uow(), household.household_id, month, today=received_on)
+        allocate_full_month(world, household, month, month.first_day.replace(day=2))
 
     found = monthly_statement(world.uow(), household.household_id, AUGUST, today=date(2026, 8, 20))
 
