@@ -150,17 +150,21 @@ def add_newcomer(
 
 
 def allocate_full_month(
-    world: World, household: NewcomerHousehold, month: Month, received_on: date | None = None
-) -> None:
-    """Record the month's full bijstand for a single person, received on ``received_on`` (the
-    24th of the month before unless given), and divide the month that day."""
+    world: World,
+    household: NewcomerHousehold,
+    month: Month,
+    received_on: date | None = None,
+    amount: Money = NORM_SINGLE,
+) -> services.MonthAllocation:
+    """Record the month's full bijstand (the norm for a single person unless given), received on
+    ``received_on`` (the 24th of the month before unless given), and divide the month that day."""
     if received_on is None:
-        received_on = month.plus(-1).first_day.replace(day=24)
+        received_on = month.previous().first_day.replace(day=24)
     services.record_bijstand(
         world.uow(),
         household_id=household.household_id,
         month=month,
-        full_month_amount=NORM_SINGLE,
+        full_month_amount=amount,
         received_on=received_on,
     )
-    services.allocate_month(world.uow(), household.household_id, month, today=received_on)
+    return services.allocate_month(world.uow(), household.household_id, month, today=received_on)

@@ -45,7 +45,13 @@ from tests.bdd.dutch import (
     parse_date,
     parse_euro,
 )
-from tests.factories import NewcomerHousehold, World, add_newcomer, make_world
+from tests.factories import (
+    NewcomerHousehold,
+    World,
+    add_newcomer,
+    allocate_full_month,
+    make_world,
+)
 
 COACH = "coach@kredietbank.nl"
 
@@ -182,15 +188,7 @@ def months_received_and_allocated(
     assert first <= last
     month = first
     while True:
-        on = month.previous().first_day.replace(day=24)
-        services.record_bijstand(
-            world.uow(),
-            household_id=household.household_id,
-            month=month,
-            full_month_amount=amount,
-            received_on=on,
-        )
-        allocated = services.allocate_month(world.uow(), household.household_id, month, today=on)
+        allocated = allocate_full_month(world, household, month, amount=amount)
         if month == last:
             return allocated
         month = month.next()

@@ -41,7 +41,7 @@ from tests.bdd.dutch import (
     parse_euro,
     step_text,
 )
-from tests.factories import NewcomerHousehold, World, add_newcomer
+from tests.factories import NewcomerHousehold, World, add_newcomer, allocate_full_month
 
 scenarios("../../features/betaalrun.feature")
 
@@ -151,15 +151,7 @@ def first_month_received_and_allocated(
     world: World, household: NewcomerHousehold, amount: Money
 ) -> None:
     month = Month.of(reading.arrangement_of(world, household).bijstand_start_on)
-    on = month.previous().first_day.replace(day=24)
-    services.record_bijstand(
-        world.uow(),
-        household_id=household.household_id,
-        month=month,
-        full_month_amount=amount,
-        received_on=on,
-    )
-    services.allocate_month(world.uow(), household.household_id, month, today=on)
+    allocate_full_month(world, household, month, amount=amount)
 
 
 # -- preparing, approving and executing a run --------------------------------------------------

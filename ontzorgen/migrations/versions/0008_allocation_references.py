@@ -158,7 +158,7 @@ def _sqlite() -> list[str]:
             CREATE TRIGGER {table}_{event.lower()}_refer_to_existing_rows BEFORE {event} ON {table}
             WHEN {missing}
             BEGIN
-                SELECT RAISE(ABORT, '{table} rows refer to rows that exist');
+                SELECT RAISE(ABORT, 'a row of {table} refers to a row that does not exist');
             END
             """
             for event in ("INSERT", "UPDATE")
