@@ -6,6 +6,7 @@ test fails when the XML says something else than the ``PaymentFile`` around it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -268,6 +269,31 @@ def test_a_file_with_two_faults_fails_validation_with_both_listed() -> None:
     assert refusal.value.error_count == 2
     assert "-650.00" in refusal.value.errors[0]
     assert "eur" in refusal.value.errors[1]
+
+
+def test_a_value_of_spaces_reaches_the_schema_as_it_is() -> None:
+    # The indentation between elements is left out when a file is validated; a value that is
+    # nothing but spaces is not indentation, and is checked with every one of them.
+    [payment_file] = build(two_kinds_of_payment())
+    tampered = payment_file.xml.replace(b"<Nm>Eneco</Nm>", b"<Nm>" + b" " * 141 + b"</Nm>", 1)
+    assert tampered != payment_file.xml
+
+    with pytest.raises(InvalidPaymentFile) as refusal:
+        validate_payment_file(tampered)
+
+    assert refusal.value.error_count == 1
+    assert "maxLength" in refusal.value.errors[0]
+    assert "'141'" in refusal.value.errors[0]
+
+
+def test_indentation_between_elements_is_no_part_of_the_message() -> None:
+    [payment_file] = build(two_kinds_of_payment())
+    flattened = re.sub(rb">\s+<", b"><", payment_file.xml)
+    reindented = payment_file.xml.replace(b"\n", b"\n\t  \n")
+    assert len(flattened) < len(payment_file.xml) < len(reindented)
+
+    validate_payment_file(flattened)
+    validate_payment_file(reindented)
 
 
 def test_text_that_is_not_xml_fails_validation() -> None:
