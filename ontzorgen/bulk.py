@@ -1229,7 +1229,10 @@ def _raise_signals(connection: Connection, new_signals: Sequence[NewSignal]) -> 
                     signals.c.household_id,
                     {signal.household_id for signal in new_signals},
                 ),
-                _among(connection, signals.c.subject, {signal.subject for signal in new_signals}),
+                # A filter on the rows found, not an index probe: as a plain array the server
+                # looks the subjects up in a hash table; hidden, it would compare each row with
+                # every one of them.
+                among(connection, signals.c.subject, {signal.subject for signal in new_signals}),
             )
         ).tuples()
     )
