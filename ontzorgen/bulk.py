@@ -60,6 +60,7 @@ from ontzorgen.accounts import NO_OBLIGATION, AccountRole, HouseholdAccounts
 from ontzorgen.accounts import _spec as account_spec
 from ontzorgen.allocation import Need, allocate, leefgeld_parts
 from ontzorgen.arrangement import Arrangement, Decision, LegalBasis
+from ontzorgen.batch_work import collection_paused
 from ontzorgen.households import (
     Household,
     HouseholdId,
@@ -664,7 +665,8 @@ def allocate_municipality_month(
     for chunk in _chunks(candidates, HOUSEHOLDS_PER_TRANSACTION):
 
         def work(connection: Connection, chunk: Sequence[int] = chunk) -> tuple[int, ...]:
-            return _allocate_chunk(connection, municipality_id, chunk, month, today, now)
+            with collection_paused():
+                return _allocate_chunk(connection, municipality_id, chunk, month, today, now)
 
         for index, count in enumerate(run_in_transaction(engine, work)):
             totals[index] += count

@@ -25,6 +25,7 @@ from pathlib import Path
 from ledger.model import EntryId
 from ledger.money import Money
 from ledger.store import ENTRIES_PER_BATCH_MAX, Transfer
+from ontzorgen.batch_work import collection_paused
 from ontzorgen.business_days import payment_date_for, require_business_day
 from ontzorgen.faults import crash_point
 from ontzorgen.households import Address
@@ -154,7 +155,7 @@ def execute_run(
     progress: Progress = _silent,
 ) -> RunView:
     """Book every payment and write the SEPA files, all in one transaction; at most once."""
-    with uow:
+    with uow, collection_paused():
         run = _locked(uow, run_id)
         if run.status is RunStatus.EXECUTED:
             # The scheduler may fire twice after a restart; paying twice is the worst failure.
