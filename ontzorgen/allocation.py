@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from ledger.money import Money
@@ -40,10 +40,12 @@ class AllocationLine:
     need: Money
     reserved: Money
     due_on: date | None
+    #: What the income could not fund: ``need - reserved``. Worked out once: the bookings, the
+    #: rows and the signals each read it.
+    arrear: Money = field(init=False)
 
-    @property
-    def arrear(self) -> Money:
-        return self.need - self.reserved
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "arrear", self.need - self.reserved)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,9 @@ class Allocation:
     lines: tuple[AllocationLine, ...]
     leefgeld: Money
     leefgeld_parts: tuple[LeefgeldPart, ...]
+    #: The lines' sums, worked out with the check below.
+    reserved: Money = field(init=False)
+    arrears: Money = field(init=False)
 
     def __post_init__(self) -> None:
         # Checked at construction so an allocation that loses or invents a cent cannot exist.
@@ -71,14 +76,8 @@ class Allocation:
             )
         if sum(part.amount.cents for part in self.leefgeld_parts) != self.leefgeld.cents:
             raise AssertionError(f"leefgeld parts of {self.month} do not add up")
-
-    @property
-    def arrears(self) -> Money:
-        return Money(sum(line.arrear.cents for line in self.lines))
-
-    @property
-    def reserved(self) -> Money:
-        return Money(sum(line.reserved.cents for line in self.lines))
+        object.__setattr__(self, "reserved", Money(reserved_cents))
+        object.__setattr__(self, "arrears", Money(sum(line.arrear.cents for line in self.lines)))
 
 
 def allocate(
