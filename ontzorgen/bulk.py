@@ -735,7 +735,6 @@ def _allocate_chunk(
     part_rows: list[tuple[Any, ...]] = []
     new_signals: list[NewSignal] = []
     allocated_income_ids: list[int] = []
-    reservations: dict[tuple[Schedule, tuple[AmountChange, ...]], tuple[Money, date | None]] = {}
     for household_id in todo:
         facts = facts_of[household_id]
         start_on, end_on = facts.start_on, facts.end_on
@@ -745,13 +744,7 @@ def _allocate_chunk(
         allocated_income_ids.extend(income.income_ids)
         needs = []
         for obligation in obligations_of.get(household_id, ()):
-            # What to reserve depends on the schedule and the amounts only: bills alike (the
-            # collective zorgpremie, the usual energy instalments) are worked out once.
-            reservation_key = (obligation.schedule, obligation.amounts)
-            reservation = reservations.get(reservation_key)
-            if reservation is None:
-                reservation = reservations[reservation_key] = obligation.reservation_for(month)
-            amount, due_on = reservation
+            amount, due_on = obligation.reservation_for(month)
             if amount.cents:
                 needs.append(Need(obligation.obligation_id, obligation.cost_type, amount, due_on))
         floor = prorated(facts.minimum_leefgeld, month, start_on, end_on, policy.proration)

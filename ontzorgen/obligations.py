@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import enum
+import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import NewType
@@ -124,6 +125,42 @@ class Schedule:
         found = self.due_dates(day, horizon.last_day)
         return found[0] if found else None
 
+    def cycle_for(self, month: Month) -> Cycle | None:
+        """The bill ``month`` reserves for, or None when it reserves for none.
+
+        A bill due every k months is spread over the k months up to and including its due month;
+        months of a cycle before the first due date do not exist, so a bill that starts mid-cycle
+        is spread only over the months it has.
+        """
+        return _cycle_for(self, month)
+
+
+@dataclass(frozen=True, slots=True)
+class Cycle:
+    """The due date a month reserves for, the months that bill is spread over, and which of them
+    the month is (the first is 0)."""
+
+    due_on: date
+    month_count: int
+    position: int
+
+
+@functools.lru_cache(maxsize=4096)
+def _cycle_for(schedule: Schedule, month: Month) -> Cycle | None:
+    # Depends on the schedule and the month only: the households of a municipality share a few
+    # schedules (monthly on the 1st, mostly), so a month's division works out each cycle once.
+    month_count = schedule.frequency.month_count
+    due_on = schedule.next_due_on_or_after(month.first_day)
+    if due_on is None:
+        return None
+    due_month = Month.of(due_on)
+    if due_month.months_since(month) >= month_count:
+        return None
+    cycle_start = max(due_month.plus(1 - month_count), Month.of(schedule.first_due_on))
+    if month < cycle_start:
+        return None
+    return Cycle(due_on, due_month.months_since(cycle_start) + 1, month.months_since(cycle_start))
+
 
 @dataclass(frozen=True, slots=True)
 class AmountChange:
@@ -167,22 +204,13 @@ class Obligation:
         """What to reserve in ``month``, and the due date the reservation is for.
 
         A monthly bill due in ``month`` is reserved whole. A bill due every k months is spread over
-        the k months up to and including its due month; the earliest months carry the spare cents.
+        the k months up to and including its due month (``Schedule.cycle_for``); the earliest
+        months carry the spare cents.
         """
-        month_count = self.schedule.frequency.month_count
-        due_on = self.schedule.next_due_on_or_after(month.first_day)
-        if due_on is None:
+        cycle = self.schedule.cycle_for(month)
+        if cycle is None:
             return Money(0), None
-        months_ahead = Month.of(due_on).months_since(month)
-        if months_ahead >= month_count:
-            return Money(0), None
-        # Months of this cycle before the first due date do not exist, so a bill that starts
-        # mid-cycle is reserved only over the months it has.
-        cycle_start = max(
-            Month.of(due_on).plus(1 - month_count), Month.of(self.schedule.first_due_on)
-        )
-        if month < cycle_start:
-            return Money(0), None
-        cycle_length = Month.of(due_on).months_since(cycle_start) + 1
-        parts = self.amount_on(due_on).split(cycle_length)
-        return parts[month.months_since(cycle_start)], due_on
+        amount = self.amount_on(cycle.due_on)
+        if cycle.month_count == 1:
+            return amount, cycle.due_on
+        return amount.split(cycle.month_count)[cycle.position], cycle.due_on
