@@ -19,8 +19,10 @@ def collection_paused() -> Iterator[None]:
     """No cyclic garbage collection inside the block; afterwards as before.
 
     The setting is the process's: a batch on one thread pauses collection for every thread until
-    it ends, which costs them nothing but the time of the pause. Nested blocks (or two threads'
-    batches) leave collection on when the last of them that found it on ends.
+    it ends, which costs them nothing but the time of the pause. A block that found collection
+    off leaves it off; the one that found it on turns it on again when it ends, so an inner block
+    keeps the outer one's pause, while a second thread's batch may lose the rest of its pause
+    when the first thread's batch ends (it is then collected as usual, nothing worse).
     """
     was_enabled = gc.isenabled()
     gc.disable()
