@@ -687,31 +687,26 @@ def _payment_file_text(
         )
     ]
     append = parts.append
+    # A run pays a few hundred creditors thousands of times: each creditor's part of a transfer
+    # (agent, name, address, account) is written once per file and then reused.
+    creditor_parts: dict[tuple[str, str, str | None, Address | None], str] = {}
     for transfer in transfers:
         end_to_end_id = transfer.end_to_end_id
-        creditor_name = sepa_text(transfer.creditor_name, NAME_LENGTH_MAX)
-        if not creditor_name:
-            raise TextNotWritable("creditor name", end_to_end_id)
         append(_TRANSFER_HEAD.format(end_to_end_id=end_to_end_id, amount=_decimal(transfer.amount)))
-        if transfer.creditor_bic is not None:
-            append(_CREDITOR_BIC.format(bic=transfer.creditor_bic.value))
-        append(_CREDITOR_NAME.format(name=creditor_name))
-        address = transfer.creditor_address
-        if address is not None:
-            country = address.country.strip().upper()
-            if _SEPA_CHARACTERS.fullmatch(country) is None:
+        bic = transfer.creditor_bic
+        key = (
+            transfer.creditor_name,
+            transfer.creditor_iban.value,
+            None if bic is None else bic.value,
+            transfer.creditor_address,
+        )
+        creditor_part = creditor_parts.get(key)
+        if creditor_part is None:
+            creditor_part = _creditor_part(transfer)
+            if creditor_part is None:
                 return None  # a text this writer does not escape: lxml writes the file
-            append("          <PstlAdr>\n")
-            for (tag, length_max), text in zip(
-                _ADDRESS_PARTS,
-                (address.street, address.building_number, address.postcode, address.town),
-                strict=True,
-            ):
-                written = sepa_text(text, length_max)
-                if written:
-                    append(f"            <{tag}>{written}</{tag}>\n")
-            append(f"            <Ctry>{country}</Ctry>\n          </PstlAdr>\n")
-        append(_CREDITOR_ACCOUNT.format(iban=transfer.creditor_iban.value))
+            creditor_parts[key] = creditor_part
+        append(creditor_part)
         if isinstance(transfer.reference, Betalingskenmerk):
             append(_STRUCTURED_REFERENCE.format(reference=transfer.reference.value))
         else:
@@ -722,3 +717,32 @@ def _payment_file_text(
         append(_TRANSFER_TAIL)
     append(_DOCUMENT_TAIL)
     return "".join(parts).encode()
+
+
+def _creditor_part(transfer: CreditTransfer) -> str | None:
+    """The text of a transfer from its creditor's agent up to its remittance information, as
+    ``_payment_file_xml`` writes it; None when a text needs escaping."""
+    creditor_name = sepa_text(transfer.creditor_name, NAME_LENGTH_MAX)
+    if not creditor_name:
+        raise TextNotWritable("creditor name", transfer.end_to_end_id)
+    parts = []
+    if transfer.creditor_bic is not None:
+        parts.append(_CREDITOR_BIC.format(bic=transfer.creditor_bic.value))
+    parts.append(_CREDITOR_NAME.format(name=creditor_name))
+    address = transfer.creditor_address
+    if address is not None:
+        country = address.country.strip().upper()
+        if _SEPA_CHARACTERS.fullmatch(country) is None:
+            return None
+        parts.append("          <PstlAdr>\n")
+        for (tag, length_max), text in zip(
+            _ADDRESS_PARTS,
+            (address.street, address.building_number, address.postcode, address.town),
+            strict=True,
+        ):
+            written = sepa_text(text, length_max)
+            if written:
+                parts.append(f"            <{tag}>{written}</{tag}>\n")
+        parts.append(f"            <Ctry>{country}</Ctry>\n          </PstlAdr>\n")
+    parts.append(_CREDITOR_ACCOUNT.format(iban=transfer.creditor_iban.value))
+    return "".join(parts)
