@@ -30,7 +30,7 @@ from ontzorgen.business_days import payment_date_for, require_business_day
 from ontzorgen.faults import crash_point
 from ontzorgen.households import Address
 from ontzorgen.identifiers import Betalingskenmerk, Bic, FreeTextReference, Iban, PaymentReference
-from ontzorgen.run_repository import BankAccount, PaymentRecord, RunRecord
+from ontzorgen.run_repository import BankAccount, OutgoingPayment, RunRecord
 from ontzorgen.runs import (
     NoBankAccount,
     PaymentKind,
@@ -166,7 +166,7 @@ def execute_run(
         if account is None:
             raise NoBankAccount(run.municipality_id)
         uow.runs.make_room_for_a_run()
-        planned = uow.runs.payments_of(run_id)
+        planned = uow.runs.outgoing_payments(run_id)
         addresses = uow.runs.creditor_addresses(
             sorted({p.creditor_id for p in planned if p.creditor_id is not None})
         )
@@ -194,7 +194,7 @@ def execute_run(
         # until both are done.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="payment-files") as builder:
             building = builder.submit(build_files)
-            entry_ids = _book_payments(uow, run_id, planned, today, progress)
+            entry_ids = _book_payments(uow, planned, today, progress)
             crash_point("execute:after_ledger")
             files = building.result()
         sent = []
@@ -261,28 +261,22 @@ def _locked(uow: UnitOfWork, run_id: int) -> RunRecord:
 
 def _book_payments(
     uow: UnitOfWork,
-    run_id: int,
-    planned: Sequence[PaymentRecord],
+    planned: Sequence[OutgoingPayment],
     today: date,
     progress: Progress,
 ) -> dict[int, EntryId]:
-    # Only the accounts a payment moves money between: its reserve or leefgeld, and the funds.
-    accounts = uow.runs.transfer_accounts_of_run(run_id)
     # One entry per payment: from its reserve (or the leefgeld) to the household's funds.
-    transfers = []
-    for payment in planned:
-        # A planned payment without its accounts is a broken household: nothing is booked.
-        source, funds = accounts[payment.payment_id]
-        transfers.append(
-            Transfer(
-                debit=source,
-                credit=funds,
-                amount_cents=payment.amount.cents,
-                description=f"Betaling {payment.end_to_end_id}",
-                # Per payment, not per source: a returned payment is planned and paid anew.
-                idempotency_key=f"payment:{payment.end_to_end_id}",
-            )
+    transfers = [
+        Transfer(
+            debit=payment.paid_from,
+            credit=payment.funds,
+            amount_cents=payment.amount_cents,
+            description=f"Betaling {payment.end_to_end_id}",
+            # Per payment, not per source: a returned payment is planned and paid anew.
+            idempotency_key=f"payment:{payment.end_to_end_id}",
         )
+        for payment in planned
+    ]
     entry_ids: dict[int, EntryId] = {}
     for start in range(0, len(transfers), ENTRIES_PER_BATCH_MAX):
         chunk = planned[start : start + ENTRIES_PER_BATCH_MAX]
@@ -314,10 +308,10 @@ def _reference(kind: str, value: str) -> PaymentReference:
     return Betalingskenmerk.parse(value) if kind == "kenmerk" else FreeTextReference(value)
 
 
-def _transfer(payment: PaymentRecord, address: Address | None) -> CreditTransfer:
+def _transfer(payment: OutgoingPayment, address: Address | None) -> CreditTransfer:
     return CreditTransfer(
         end_to_end_id=payment.end_to_end_id,
-        amount=payment.amount,
+        amount=Money(payment.amount_cents),
         creditor_name=payment.payee_name,
         creditor_iban=_iban(payment.payee_iban),
         creditor_bic=_bic(payment.payee_bic),

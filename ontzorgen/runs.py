@@ -85,6 +85,18 @@ class NoBankAccount(OntzorgenError):
         self.municipality_id = municipality_id
 
 
+class PaymentWithoutAccount(OntzorgenError):
+    """A planned payment's household lacks the ledger account the payment is paid from or to."""
+
+    def __init__(self, payment_id: int, end_to_end_id: str) -> None:
+        super().__init__(
+            f"Payment {payment_id} ({end_to_end_id}) has no reserve, leefgeld or funds account in "
+            "its household's ledger; nothing of the run was booked. Repair the household's "
+            "accounts, then execute the run again."
+        )
+        self.payment_id, self.end_to_end_id = payment_id, end_to_end_id
+
+
 def end_to_end_id(run_id: int, number: int) -> str:
     """``ONTZ-R<run>-P<number>``, for payment ``number`` of a run (numbered from 1): unique
     because a run numbers its payments once, and at most 35 characters."""

@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, func, select
 
 from ledger.check import check_ledger
 from ledger.money import Money
+from ledger.schema import entries
 from ontzorgen import payment_runs
 from ontzorgen.accounts import household_accounts
 from ontzorgen.business_days import NotABusinessDay
@@ -18,6 +19,7 @@ from ontzorgen.runs import (
     FourEyesViolation,
     PaymentKind,
     PaymentStatus,
+    PaymentWithoutAccount,
     RunNotApproved,
     RunStatus,
     end_to_end_id,
@@ -26,6 +28,7 @@ from ontzorgen.runs import (
 )
 from ontzorgen.sepa import validate_payment_file
 from ontzorgen.signals import NewSignal, SignalKind
+from ontzorgen.tables import household_accounts as household_account_rows
 from ontzorgen.tables import leefgeld_parts
 from ontzorgen.unit_of_work import UnitOfWork
 from tests.factories import (
@@ -127,6 +130,37 @@ def test_executing_books_each_payment_once_and_writes_valid_files(
         report = check_ledger(uow.connection)
     assert report.passed
     assert report.entry_count == 2 + 4  # bijstand, allocation, four payments
+
+
+def test_a_payment_whose_household_lost_its_funds_account_stops_the_run_whole(
+    world: World, engine: Engine
+) -> None:
+    household = allocated_august(world)
+    run = payment_runs.prepare_run(
+        world.uow(), world.municipality_id, FRIDAY_31_JULY, actor=PREPARER
+    )
+    payment_runs.approve_run(world.uow(), run.run.run_id, actor=APPROVER)
+    # Around the code: the household's funds account is no longer mapped.
+    with engine.begin() as connection:
+        connection.execute(
+            delete(household_account_rows).where(
+                household_account_rows.c.household_id == household.household_id,
+                household_account_rows.c.role == "funds",
+            )
+        )
+        entries_before = connection.execute(select(func.count()).select_from(entries)).scalar()
+    with pytest.raises(PaymentWithoutAccount) as refused:
+        payment_runs.execute_run(
+            world.uow(), run.run.run_id, actor=APPROVER, today=FRIDAY_31_JULY, now=NOW
+        )
+    assert refused.value.end_to_end_id == end_to_end_id(run.run.run_id, 1)
+    with UnitOfWork(engine) as uow:
+        assert uow.runs.get_run(run.run.run_id).status is RunStatus.APPROVED  # type: ignore[union-attr]
+        assert {p.status for p in uow.runs.payments_of(run.run.run_id)} == {PaymentStatus.PLANNED}
+        assert (
+            uow.connection.execute(select(func.count()).select_from(entries)).scalar()
+            == entries_before
+        )
 
 
 def test_a_household_with_a_blocking_signal_is_held_back_and_listed(world: World) -> None:
