@@ -37,6 +37,14 @@ floor_seconds``. A ``CHECKPOINT`` precedes each timed phase. In the timed proces
 setup made is frozen (``gc.freeze()``) and the garbage collector's first threshold is raised from
 700 to 50,000 allocations (``--default-gc`` keeps the default; see ``tune_garbage_collector``).
 
+Write floor (a second yardstick, for reading the first): every row the timed part inserted, in
+every table (postings, entries, allocations and their lines, leefgeld parts, signals, runs,
+payments, payment files), written again the same way, table by table on one connection. It is the
+least the database must do to keep what the month leaves behind with the schema's indexes: no
+reads, no updates (account balances, payments marked sent, income marked divided), no checks and
+no Python. ``ratio_to_write_floor = seconds / write_floor_seconds``; ``write_floor`` gives rows and
+seconds per table.
+
 Afterwards ``ledger.check.check_ledger`` audits the whole database (untimed); the benchmark exits
 with status 1 when it fails. ``peak_rss_mib`` is the largest ``ru_maxrss`` of this process (its
 whole life, setup included) and of every worker. ``server_settings`` records the PostgreSQL
@@ -485,6 +493,7 @@ class MunicipalityMonth:
     """What one municipality's month did and how long each step took (seconds)."""
 
     municipality_id: int
+    run_id: int
     households: int
     payments: int
     files: int
@@ -520,6 +529,7 @@ def municipality_month(
     stored = time.perf_counter()
     result = MunicipalityMonth(
         municipality_id,
+        view.run.run_id,
         done.households,
         executed.totals.overall.count,
         len(written),
@@ -613,32 +623,69 @@ def _nothing(_: int) -> None:
 
 def timed_postings(engine: Engine, after_entry_id: int) -> list[bytes]:
     """The posting rows of the timed part in COPY text, in chunks of whole lines."""
+    return rows_as_copy_text(
+        engine,
+        "ledger_postings",
+        _POSTING_COLUMNS,
+        f"entry_id > {int(after_entry_id)} ORDER BY entry_id, account_id",
+    )
+
+
+def rows_as_copy_text(
+    engine: Engine, table: str, columns: Sequence[str] | None, where: str
+) -> list[bytes]:
+    """Rows of ``table`` (``columns``, or all of them) in COPY text, in chunks of whole lines.
+
+    The chunks are cut while the rows stream in, so the rows are held once: a run's payment files
+    alone are some 500 MB as COPY text.
+    """
+    listed = "*" if columns is None else ", ".join(columns)
+    chunks: list[bytes] = []
+    pending: list[bytes] = []
+    lines_pending = 0
+    partial = b""
     with engine.connect() as connection:
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        query = (
-            f"COPY (SELECT {', '.join(_POSTING_COLUMNS)} FROM ledger_postings "
-            f"WHERE entry_id > {int(after_entry_id)} ORDER BY entry_id, account_id) TO STDOUT"
-        )
+        query = f"COPY (SELECT {listed} FROM {table} WHERE {where}) TO STDOUT"
         with cursor.copy(query) as copy:
-            data = b"".join(bytes(block) for block in copy)
-    lines = data.splitlines(keepends=True)
-    return [
-        b"".join(lines[start : start + FLOOR_ROWS_PER_TRANSACTION])
-        for start in range(0, len(lines), FLOOR_ROWS_PER_TRANSACTION)
-    ]
+            for block in copy:
+                lines = (partial + bytes(block)).split(b"\n")
+                partial = lines.pop()
+                for line in lines:
+                    pending.append(line + b"\n")
+                    lines_pending += 1
+                    if lines_pending == FLOOR_ROWS_PER_TRANSACTION:
+                        chunks.append(b"".join(pending))
+                        pending.clear()
+                        lines_pending = 0
+    if partial:
+        pending.append(partial)
+    if pending:
+        chunks.append(b"".join(pending))
+    return chunks
 
 
-def copy_floor(engine: Engine, chunks: list[bytes]) -> float:
-    table = f"bench_payment_floor_{int(time.time())}"
+def copy_floor(
+    engine: Engine,
+    chunks: list[bytes],
+    table: str = "ledger_postings",
+    columns: Sequence[str] | None = _POSTING_COLUMNS,
+) -> float:
+    """Seconds to write ``chunks`` with plain COPY into a scratch ``(LIKE table INCLUDING ALL)``:
+    the same columns, indexes and CHECKs, no triggers, no foreign keys; a transaction per chunk."""
+    scratch = f"bench_floor_{table}_{int(time.time())}"
     with engine.begin() as connection:
-        connection.execute(text(f"CREATE TABLE {table} (LIKE ledger_postings INCLUDING ALL)"))
+        connection.execute(text(f"CREATE TABLE {scratch} (LIKE {table} INCLUDING ALL)"))
     try:
         checkpoint(engine)
-        statement = f"COPY {table} ({', '.join(_POSTING_COLUMNS)}) FROM STDIN"
+        listed = "" if columns is None else f" ({', '.join(columns)})"
+        statement = f"COPY {scratch}{listed} FROM STDIN"
         seconds = 0.0
         for chunk in chunks:
             started = time.perf_counter()
             with engine.begin() as connection:
+                # Stored values are compressed as the run compresses them (lz4 where there is).
+                connection.execute(_LZ4_FOR_THIS_TRANSACTION)
                 cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
                 with cursor.copy(statement) as copy:
                     copy.write(chunk)
@@ -646,7 +693,60 @@ def copy_floor(engine: Engine, chunks: list[bytes]) -> float:
         return seconds
     finally:
         with engine.begin() as connection:
-            connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
+            connection.execute(text(f"DROP TABLE IF EXISTS {scratch}"))
+
+
+_LZ4_FOR_THIS_TRANSACTION = text(
+    "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings "
+    "WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TimedMarks:
+    """What tells the rows the timed part inserted from the rows that were there before it."""
+
+    last_entry_id: int
+    last_signal_id: int
+    month: Month
+    municipality_ids: Sequence[int]
+    run_ids: Sequence[int]
+
+    def inserted(self) -> dict[str, str]:
+        """Each table the timed part inserts into, with the WHERE that selects its rows."""
+        runs = ", ".join(str(int(run_id)) for run_id in self.run_ids) or "NULL"
+        # The month's rows of this run's municipalities: an earlier run may have divided the
+        # same month for its own municipalities in the same database.
+        divided = (
+            f"month = '{self.month}' AND household_id IN (SELECT id FROM households WHERE "
+            f"municipality_id IN ({', '.join(str(int(m)) for m in self.municipality_ids)}))"
+        )
+        return {
+            "ledger_postings": f"entry_id > {self.last_entry_id}",
+            "ledger_entries": f"id > {self.last_entry_id}",
+            "allocations": divided,
+            "allocation_lines": divided,
+            "leefgeld_parts": divided,
+            "signals": f"id > {self.last_signal_id}",
+            "payment_runs": f"id IN ({runs})",
+            "payments": f"run_id IN ({runs})",
+            "payment_files": f"run_id IN ({runs})",
+        }
+
+
+def write_floor(engine: Engine, marks: TimedMarks) -> dict[str, tuple[int, float]]:
+    """``(rows, seconds)`` per table: every row the timed part inserted, written again with plain
+    COPY (``copy_floor``), table by table, on one connection.
+
+    The cheapest way the database can take what the month must leave behind, given the schema's
+    indexes: no reads, no updates (of accounts, payments and incomes), no checks, no Python.
+    """
+    found = {}
+    for table, where in marks.inserted().items():
+        chunks = rows_as_copy_text(engine, table, None, where)
+        rows = sum(chunk.count(b"\n") for chunk in chunks)
+        found[table] = (rows, copy_floor(engine, chunks, table, None))
+    return found
 
 
 #: The server settings that move the figures most: recorded with them, so a reader can compare.
@@ -705,6 +805,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 connection.execute(text("SELECT coalesce(max(id), 0) FROM ledger_entries")).scalar()
                 or 0
             )
+            last_signal_id = int(
+                connection.execute(text("SELECT coalesce(max(id), 0) FROM signals")).scalar() or 0
+            )
         checkpoint(engine)
 
         say(
@@ -740,6 +843,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         floor_seconds = copy_floor(engine, chunks)
         say(f"floor: {postings} postings in {floor_seconds:.2f} s")
 
+        # The figures' memory is the month's and its floor's: the write floor below holds every
+        # inserted row (the payment files too) in memory at once, which no run does.
+        own_mib, children_mib = peak_rss_mib()
+        say("write floor: every row the timed part inserted, with COPY into scratch tables")
+        marks = TimedMarks(
+            last_entry_id,
+            last_signal_id,
+            month,
+            region.municipality_ids,
+            [result.run_id for result in results],
+        )
+        written = write_floor(engine, marks)
+        for table, (rows, table_seconds) in written.items():
+            say(f"  {table}: {rows} rows in {table_seconds:.2f} s")
+        write_floor_seconds = sum(table_seconds for _, table_seconds in written.values())
+        say(f"write floor: {write_floor_seconds:.2f} s")
+
         started = time.perf_counter()
         with engine.connect() as connection:
             report = check_ledger(connection)
@@ -748,7 +868,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         engine.dispose()
 
-    own_mib, children_mib = peak_rss_mib()
     worker_mib = max((result.peak_rss_mib for result in results), default=0.0)
     figures = {
         "households": households,
@@ -762,6 +881,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "payments": payments,
         "payment_files": files,
         "floor_seconds": round(floor_seconds, 3),
+        # Every row the timed part inserted, in every table, written with COPY (write_floor).
+        "write_floor_seconds": round(write_floor_seconds, 3),
+        "ratio_to_write_floor": round(seconds / write_floor_seconds, 3),
+        "write_floor": {table: [rows, round(sec, 3)] for table, (rows, sec) in written.items()},
         "workers": arguments.workers,
         "gc_thresholds": None if arguments.default_gc else list(GC_THRESHOLDS),
         # Summed over municipalities (in worker-seconds when the workers overlap).

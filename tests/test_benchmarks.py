@@ -42,6 +42,13 @@ def test_the_payment_run_benchmark_prints_its_figures_and_writes_valid_files(
         assert figures[name] > 0
     # Every household's bills and leefgeld: at least one creditor payment each.
     assert figures["payments"] >= 30
+    # The write floor writes every inserted row again: the floor's postings, the payments, ...
+    written = figures["write_floor"]
+    assert written["ledger_postings"][0] == figures["postings"]
+    assert written["payments"][0] == figures["payments"]
+    assert written["payment_files"][0] == figures["payment_files"]
+    assert written["allocations"][0] == 30
+    assert figures["write_floor_seconds"] > figures["floor_seconds"] > 0
     files = sorted(output.glob("*.xml"))
     assert len(files) == figures["payment_files"] >= 2  # a file per municipality at least
     for path in files:
