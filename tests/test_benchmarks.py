@@ -49,6 +49,10 @@ def test_the_payment_run_benchmark_prints_its_figures_and_writes_valid_files(
     assert written["payment_files"][0] == figures["payment_files"]
     assert written["allocations"][0] == 30
     assert figures["write_floor_seconds"] > figures["floor_seconds"] > 0
+    assert len(figures["floor_samples"]) == payment_run.FLOOR_SAMPLES
+    assert (
+        sorted(figures["floor_samples"])[payment_run.FLOOR_SAMPLES // 2] == figures["floor_seconds"]
+    )
     files = sorted(output.glob("*.xml"))
     assert len(files) == figures["payment_files"] >= 2  # a file per municipality at least
     for path in files:
