@@ -14,6 +14,8 @@ class Line:
     credit: bool = False
     return_reason: str | None = None
     remittance: str | None = None
+    #: The other side's account: the creditor of a debit, the debtor of a credit.
+    counterparty_iban: str | None = None
 
 
 def _amount(cents: int) -> str:
@@ -37,6 +39,13 @@ def statement(lines: list[Line], *, booked_on: date, statement_id: str = "STMT-1
         remittance = (
             f"<RmtInf><Ustrd>{escape(line.remittance)}</Ustrd></RmtInf>" if line.remittance else ""
         )
+        role = "Dbtr" if line.credit else "Cdtr"
+        parties = (
+            f"<RltdPties><{role}Acct><Id><IBAN>{escape(line.counterparty_iban)}</IBAN></Id>"
+            f"</{role}Acct></RltdPties>"
+            if line.counterparty_iban
+            else ""
+        )
         family = "RRTN" if line.return_reason else "ESCT"
         entries.append(
             f"""<Ntry><Amt Ccy="EUR">{_amount(line.amount_cents)}</Amt>
@@ -45,7 +54,7 @@ def statement(lines: list[Line], *, booked_on: date, statement_id: str = "STMT-1
 <AcctSvcrRef>{statement_id}-{number}</AcctSvcrRef>
 <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>{family}</SubFmlyCd></Fmly></Domn></BkTxCd>
 <NtryDtls><TxDtls>{refs}<Amt Ccy="EUR">{_amount(line.amount_cents)}</Amt>
-<CdtDbtInd>{indicator}</CdtDbtInd>{remittance}{returned}</TxDtls></NtryDtls></Ntry>"""
+<CdtDbtInd>{indicator}</CdtDbtInd>{parties}{remittance}{returned}</TxDtls></NtryDtls></Ntry>"""
         )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>

@@ -124,6 +124,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", f"{M}/statement-imports"): Rule(OFFICERS_AND_AUDITORS),
     ("GET", "/v1/statement-imports/{import_id}"): Rule(OFFICERS_AND_AUDITORS),
     ("GET", "/v1/statement-imports/{import_id}/lines"): Rule(OFFICERS_AND_AUDITORS),
+    ("GET", "/v1/statement-imports/{import_id}/lines/{position}/candidates"): Rule(
+        OFFICERS_AND_AUDITORS
+    ),
     ("POST", "/v1/statement-imports/{import_id}/lines/{position}/match"): Rule(OFFICERS),
     # reports and the audit log
     ("GET", f"{M}/reports/households-per-phase"): Rule(OFFICERS_AND_AUDITORS),

@@ -287,6 +287,13 @@ def test_an_unmatched_line_is_matched_by_hand_to_a_payment_of_the_own_municipali
         headers=world.as_user("officer"),
     ).json()["items"]
     assert [(line["position"], line["amount"]) for line in unmatched] == [(1, "650.00")]
+    candidates = f"/v1/statement-imports/{import_id}/lines/1/candidates"
+    offered = world.client.get(candidates, headers=world.as_user("auditor"))
+    assert offered.status_code == 200, offered.text
+    assert [
+        (c["paymentId"], c["endToEndId"], c["amount"], c["sameAccount"], c["runId"])
+        for c in offered.json()
+    ] == [(rent["id"], rent["endToEndId"], "650.00", False, run["id"])]
     match = f"/v1/statement-imports/{import_id}/lines/1/match"
     unknown = post(world, match, "officer", "match-0000", json={"paymentId": 999999})
     assert unknown.status_code == 404
@@ -300,6 +307,7 @@ def test_an_unmatched_line_is_matched_by_hand_to_a_payment_of_the_own_municipali
     assert replay.headers["Idempotent-Replayed"] == "true"
     again = post(world, match, "officer", "match-0003", json={"paymentId": rent["id"]})
     assert again.status_code == 404  # no longer unmatched
+    assert world.client.get(candidates, headers=world.as_user("officer")).json() == []
     bad_status = world.client.get(
         f"/v1/statement-imports/{import_id}/lines?status=lost", headers=world.as_user("officer")
     )

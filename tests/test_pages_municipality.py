@@ -169,6 +169,11 @@ def test_a_statement_is_uploaded_and_an_unmatched_line_is_matched_by_hand(
     page = officer.get(uploaded.headers["location"])
     assert "Het bankafschrift is ingelezen" in page.text
     assert "Regel 1 koppelen" in page.text and "huur januari Haile" in page.text
+    # The sent rent of the same amount is offered as the line's candidate, with a button that
+    # sends its EndToEndId, as the one below does by hand.
+    assert "Mogelijke betalingen voor regel 1" in page.text
+    assert f"Regel 1 koppelen aan {huur.end_to_end_id}" in page.text
+    assert f'name="betaling" value="{huur.end_to_end_id}"' in page.text
     assert "afschrift.xml" in officer.get(imports).text
 
     wrong = post_form(officer, f"{import_path}/regels/1/koppelen", import_path, betaling="ONTZ-X")

@@ -582,6 +582,7 @@ def _import_page(
             after_position=after_position,
             limit=LINES_PER_PAGE,
         )
+        candidates = run_views.candidates_for_lines(work.connection, import_id, unmatched)
     return render(
         request,
         "municipality/import.html",
@@ -589,6 +590,7 @@ def _import_page(
             "summary": summary,
             "counts": counts,
             "unmatched": unmatched,
+            "candidates": candidates,
             "unmatched_left_out": max(0, counts.get("unmatched", 0) - len(unmatched)),
             "lines": lines,
             "next_position": lines[-1].position if len(lines) == LINES_PER_PAGE else None,

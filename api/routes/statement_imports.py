@@ -1,5 +1,5 @@
 """Bank statement imports: uploading a camt.053 file, the imports of a municipality, one import
-with its counts, its lines, and matching an unmatched line by hand.
+with its counts, its lines, the payments an unmatched line may be, and matching it by hand.
 
 The file is the raw request body (``Content-Type: application/xml``). It must be a statement of the
 municipality's own bank account; a bad or hostile file is refused whole (400) before anything is
@@ -74,6 +74,23 @@ class StatementLineOut(Schema):
     match_status: str
     payment_id: int | None
     matched_by: str | None
+
+
+class PaymentCandidateOut(Schema):
+    """A sent payment that an unmatched line may be the bank's booking of."""
+
+    payment_id: int
+    run_id: int
+    execution_on: date
+    end_to_end_id: str
+    household_id: int
+    kind: str
+    cost_type: str | None
+    payee_name: str
+    payee_iban: str
+    amount: Amount
+    #: The payee's IBAN is the line's counterparty account.
+    same_account: bool
 
 
 class HandMatch(Schema):
@@ -238,6 +255,44 @@ def list_lines(
     return Page(
         items=items, links=page_links(request, [item.position for item in items], size, after)
     )
+
+
+@router.get(
+    "/statement-imports/{import_id}/lines/{position}/candidates",
+    response_model=list[PaymentCandidateOut],
+)
+def list_candidates(
+    import_id: int,
+    position: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    uow: UowFactoryDep,
+    granted: Annotated[Granted, require(Permission.READ_STATEMENT_IMPORTS, "statement-import")],
+) -> list[PaymentCandidateOut]:
+    """The sent payments an unmatched debit line may be, best first, at most five: the same
+    amount, executed in the ten days before the line's booking date (or the day after), those to
+    the line's counterparty account first. A matched line, a credit or an unknown line: none."""
+    with uow() as work:
+        lines = run_views.statement_lines_of(
+            work.connection, import_id, match_status=None, after_position=position - 1, limit=1
+        )
+        found = run_views.candidates_for_lines(
+            work.connection, import_id, [line for line in lines if line.position == position]
+        )
+    return [
+        PaymentCandidateOut(
+            payment_id=c.payment.payment_id,
+            run_id=c.run_id,
+            execution_on=c.execution_on,
+            end_to_end_id=c.payment.end_to_end_id,
+            household_id=c.payment.household_id,
+            kind=c.payment.kind,
+            cost_type=c.payment.cost_type,
+            payee_name=c.payment.payee_name,
+            payee_iban=c.payment.payee_iban,
+            amount=amount(c.payment.amount),
+            same_account=c.same_account,
+        )
+        for c in found.get(position, [])
+    ]
 
 
 @router.post(

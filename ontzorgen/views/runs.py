@@ -7,8 +7,9 @@ to the municipality whose bank account it is a statement of, as ``api.security``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -25,6 +26,14 @@ from ontzorgen.tables import (
 
 #: The match statuses a statement line can have (``ontzorgen.statements``).
 MATCH_STATUSES = ("matched", "returned", "duplicate", "unmatched", "matched_by_hand")
+#: A payment is a candidate for a statement line when its run was executed from this many days
+#: before the line's booking date: a bank books a credit transfer on its execution date or a few
+#: business days after it, and a holiday weekend makes that a week.
+CANDIDATE_DAYS_BEFORE = 10
+#: ... to this many days after it (a line booked a day early, on the bank's side of midnight).
+CANDIDATE_DAYS_AFTER = 1
+#: At most this many candidates are offered for one line: more is a list nobody checks by eye.
+CANDIDATES_PER_LINE_MAX = 5
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -321,3 +330,112 @@ def statement_lines_of(
         )
         for row in connection.execute(query)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentCandidate:
+    """A sent payment that an unmatched statement line may be the bank's booking of."""
+
+    payment: PaymentLine
+    run_id: int
+    execution_on: date
+    #: The payee's IBAN is the line's counterparty: the strongest hint there is without an id.
+    same_account: bool
+
+
+def candidates_for_lines(
+    connection: Connection, import_id: int, lines: Sequence[StatementLine]
+) -> dict[int, list[PaymentCandidate]]:
+    """For each unmatched debit line of the import (by position): the sent payments it may be.
+
+    A candidate is a payment of the import's municipality (the one whose bank account the
+    statement is of) that was sent and is not yet paid or returned, for exactly the line's amount,
+    in a run executed from ``CANDIDATE_DAYS_BEFORE`` days before the line's booking date to
+    ``CANDIDATE_DAYS_AFTER`` after it. Those paid to the line's counterparty IBAN come first, then
+    the closest execution date, then the lowest payment number; at most
+    ``CANDIDATES_PER_LINE_MAX`` per line. A credit (money coming in) is no payment of ours and
+    gets none. One query for all the lines: the runs of those few days, read through their index.
+    """
+    wanted = [line for line in lines if line.match_status == "unmatched" and not line.credit]
+    if not wanted:
+        return {}
+    first = min(line.booked_on for line in wanted) - timedelta(days=CANDIDATE_DAYS_BEFORE)
+    last = max(line.booked_on for line in wanted) + timedelta(days=CANDIDATE_DAYS_AFTER)
+    amounts = sorted({line.amount.cents for line in wanted})
+    rows = connection.execute(
+        select(
+            payments.c.id,
+            payments.c.household_id,
+            payments.c.kind,
+            payments.c.cost_type,
+            payments.c.creditor_id,
+            payments.c.payee_name,
+            payments.c.payee_iban,
+            payments.c.due_on,
+            payments.c.amount_cents,
+            payments.c.end_to_end_id,
+            payments.c.status,
+            payments.c.file_message_id,
+            payments.c.return_reason,
+            payment_runs.c.id.label("run_id"),
+            payment_runs.c.execution_on,
+        )
+        .select_from(
+            statement_imports.join(
+                municipalities, municipalities.c.bank_iban == statement_imports.c.account_iban
+            )
+            .join(payment_runs, payment_runs.c.municipality_id == municipalities.c.id)
+            .join(payments, payments.c.run_id == payment_runs.c.id)
+        )
+        .where(
+            statement_imports.c.id == import_id,
+            payment_runs.c.execution_on.between(first, last),
+            payments.c.status == "sent",
+            payments.c.amount_cents.in_(amounts),
+        )
+        .order_by(payments.c.id)
+    ).all()
+    found: dict[int, list[PaymentCandidate]] = {}
+    for line in wanted:
+        earliest = line.booked_on - timedelta(days=CANDIDATE_DAYS_BEFORE)
+        latest = line.booked_on + timedelta(days=CANDIDATE_DAYS_AFTER)
+        candidates = [
+            PaymentCandidate(
+                PaymentLine(
+                    row.id,
+                    row.household_id,
+                    row.kind,
+                    row.cost_type,
+                    row.creditor_id,
+                    row.payee_name,
+                    row.payee_iban,
+                    row.due_on,
+                    Money(row.amount_cents),
+                    row.end_to_end_id,
+                    row.status,
+                    row.file_message_id,
+                    row.return_reason,
+                ),
+                row.run_id,
+                row.execution_on,
+                same_account=line.counterparty_iban is not None
+                and _compact(line.counterparty_iban) == row.payee_iban,
+            )
+            for row in rows
+            if row.amount_cents == line.amount.cents and earliest <= row.execution_on <= latest
+        ]
+        candidates.sort(
+            key=lambda candidate: (
+                not candidate.same_account,
+                abs((candidate.execution_on - line.booked_on).days),
+                candidate.payment.payment_id,
+            )
+        )
+        if candidates:
+            found[line.position] = candidates[:CANDIDATES_PER_LINE_MAX]
+    return found
+
+
+def _compact(iban: str) -> str:
+    """An IBAN as a statement may print it, in the electronic form payments store."""
+    return "".join(iban.split()).upper()
