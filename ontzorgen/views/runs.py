@@ -7,6 +7,7 @@ to the municipality whose bank account it is a statement of, as ``api.security``
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -361,7 +362,83 @@ def candidates_for_lines(
         return {}
     first = min(line.booked_on for line in wanted) - timedelta(days=CANDIDATE_DAYS_BEFORE)
     last = max(line.booked_on for line in wanted) + timedelta(days=CANDIDATE_DAYS_AFTER)
-    amounts = sorted({line.amount.cents for line in wanted})
+    # First the municipality's runs of those days (a few rows), then their payments through the
+    # run index: in one join the planner, misled by tiny tables, read every municipality's runs.
+    executed_on = dict(
+        connection.execute(
+            select(payment_runs.c.id, payment_runs.c.execution_on)
+            .select_from(
+                statement_imports.join(
+                    municipalities, municipalities.c.bank_iban == statement_imports.c.account_iban
+                ).join(payment_runs, payment_runs.c.municipality_id == municipalities.c.id)
+            )
+            .where(
+                statement_imports.c.id == import_id,
+                payment_runs.c.execution_on.between(first, last),
+            )
+        )
+        .tuples()
+        .all()
+    )
+    if not executed_on:
+        return {}
+    # A common amount (the collective health insurance) can be thousands of a run's payments:
+    # the ranking reads only what it needs of them, and the details of the chosen few follow.
+    sent = connection.execute(
+        select(
+            payments.c.amount_cents, payments.c.id, payments.c.payee_iban, payments.c.run_id
+        ).where(
+            payments.c.run_id.in_(sorted(executed_on)),
+            payments.c.status == "sent",
+            payments.c.amount_cents.in_(sorted({line.amount.cents for line in wanted})),
+        )
+    ).tuples()
+    of_amount: dict[int, list[tuple[int, str, int, date]]] = {}
+    for amount_cents, payment_id, payee_iban, run_id in sent.all():
+        of_amount.setdefault(amount_cents, []).append(
+            (payment_id, payee_iban, run_id, executed_on[run_id])
+        )
+    chosen: dict[int, list[tuple[int, bool, int, date]]] = {}
+    for line in wanted:
+        earliest = line.booked_on - timedelta(days=CANDIDATE_DAYS_BEFORE)
+        latest = line.booked_on + timedelta(days=CANDIDATE_DAYS_AFTER)
+        counterparty = None if line.counterparty_iban is None else _compact(line.counterparty_iban)
+        ranked = heapq.nsmallest(
+            CANDIDATES_PER_LINE_MAX,
+            (
+                (
+                    payee_iban != counterparty,
+                    abs((execution_on - line.booked_on).days),
+                    payment_id,
+                    run_id,
+                    execution_on,
+                )
+                for payment_id, payee_iban, run_id, execution_on in of_amount.get(
+                    line.amount.cents, ()
+                )
+                if earliest <= execution_on <= latest
+            ),
+        )
+        if ranked:
+            chosen[line.position] = [
+                (payment_id, not other_account, run_id, execution_on)
+                for other_account, _, payment_id, run_id, execution_on in ranked
+            ]
+    details = _payment_lines(
+        connection, sorted({payment_id for found in chosen.values() for payment_id, *_ in found})
+    )
+    return {
+        position: [
+            PaymentCandidate(details[payment_id], run_id, execution_on, same_account)
+            for payment_id, same_account, run_id, execution_on in found
+        ]
+        for position, found in chosen.items()
+    }
+
+
+def _payment_lines(connection: Connection, payment_ids: Sequence[int]) -> dict[int, PaymentLine]:
+    if not payment_ids:
+        return {}
     rows = connection.execute(
         select(
             payments.c.id,
@@ -377,63 +454,26 @@ def candidates_for_lines(
             payments.c.status,
             payments.c.file_message_id,
             payments.c.return_reason,
-            payment_runs.c.id.label("run_id"),
-            payment_runs.c.execution_on,
+        ).where(payments.c.id.in_(list(payment_ids)))
+    )
+    return {
+        row.id: PaymentLine(
+            row.id,
+            row.household_id,
+            row.kind,
+            row.cost_type,
+            row.creditor_id,
+            row.payee_name,
+            row.payee_iban,
+            row.due_on,
+            Money(row.amount_cents),
+            row.end_to_end_id,
+            row.status,
+            row.file_message_id,
+            row.return_reason,
         )
-        .select_from(
-            statement_imports.join(
-                municipalities, municipalities.c.bank_iban == statement_imports.c.account_iban
-            )
-            .join(payment_runs, payment_runs.c.municipality_id == municipalities.c.id)
-            .join(payments, payments.c.run_id == payment_runs.c.id)
-        )
-        .where(
-            statement_imports.c.id == import_id,
-            payment_runs.c.execution_on.between(first, last),
-            payments.c.status == "sent",
-            payments.c.amount_cents.in_(amounts),
-        )
-        .order_by(payments.c.id)
-    ).all()
-    found: dict[int, list[PaymentCandidate]] = {}
-    for line in wanted:
-        earliest = line.booked_on - timedelta(days=CANDIDATE_DAYS_BEFORE)
-        latest = line.booked_on + timedelta(days=CANDIDATE_DAYS_AFTER)
-        candidates = [
-            PaymentCandidate(
-                PaymentLine(
-                    row.id,
-                    row.household_id,
-                    row.kind,
-                    row.cost_type,
-                    row.creditor_id,
-                    row.payee_name,
-                    row.payee_iban,
-                    row.due_on,
-                    Money(row.amount_cents),
-                    row.end_to_end_id,
-                    row.status,
-                    row.file_message_id,
-                    row.return_reason,
-                ),
-                row.run_id,
-                row.execution_on,
-                same_account=line.counterparty_iban is not None
-                and _compact(line.counterparty_iban) == row.payee_iban,
-            )
-            for row in rows
-            if row.amount_cents == line.amount.cents and earliest <= row.execution_on <= latest
-        ]
-        candidates.sort(
-            key=lambda candidate: (
-                not candidate.same_account,
-                abs((candidate.execution_on - line.booked_on).days),
-                candidate.payment.payment_id,
-            )
-        )
-        if candidates:
-            found[line.position] = candidates[:CANDIDATES_PER_LINE_MAX]
-    return found
+        for row in rows
+    }
 
 
 def _compact(iban: str) -> str:
