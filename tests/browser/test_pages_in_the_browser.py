@@ -386,18 +386,21 @@ def test_an_officer_imports_a_bank_statement_and_matches_a_line_by_hand(
     submit(page, f"form[action='{imports}']")
     statement_page = urlsplit(page.url).path
     assert re.fullmatch(r"/bankafschriften/\d+", statement_page), page.url
-    match_forms = page.locator("form[action*='/koppelen']")
-    assert match_forms.count() == 1, "one line has no EndToEndId: it waits to be matched by hand"
+    by_hand = "form[action*='/koppelen']:not(.ontzorgen-candidate)"
+    candidate = "form.ontzorgen-candidate[action*='/koppelen']"
+    assert page.locator(by_hand).count() == 1, "one line has no EndToEndId: it waits for a person"
+    # The sent payment of the line's amount is offered, with a button that matches it.
+    assert page.locator(candidate).count() == 1
+    assert paid[1].end_to_end_id in page.locator(f"{candidate} button").inner_text()
     screenshot(page, "inkomen-nl-statement-imported")
     assert_accessible(page, f"{statement_page} with a line to match (nl)")
 
-    match_forms.first.locator("input[name=betaling]").fill("ONTZ-BESTAAT-NIET")
-    submit(page, "form[action*='/koppelen']")
+    page.locator(f"{by_hand} input[name=betaling]").fill("ONTZ-BESTAAT-NIET")
+    submit(page, by_hand)
     assert page.get_by_role("alert").count() == 1, "an unknown payment is refused in words"
     assert_accessible(page, f"{statement_page} after an unknown payment (nl)")
 
-    page.locator("form[action*='/koppelen'] input[name=betaling]").fill(paid[1].end_to_end_id)
-    submit(page, "form[action*='/koppelen']")
+    submit(page, candidate)
     assert page.get_by_role("alert").count() == 0, page.locator("main").inner_text()
     assert page.locator("form[action*='/koppelen']").count() == 0
     page.close()
