@@ -7,7 +7,7 @@ vakantietoeslag, huur €650,00 due on the 1st, zorgpremie €159,00, energie �
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Engine
 
@@ -19,6 +19,7 @@ from ontzorgen.identifiers import Betalingskenmerk, FreeTextReference
 from ontzorgen.months import Month
 from ontzorgen.obligations import CreditorId, Frequency, ObligationId
 from ontzorgen.policy import CostType, Policy
+from ontzorgen.run_repository import PaymentRecord
 from ontzorgen.unit_of_work import UnitOfWork
 
 NORM_SINGLE = Money(136_906)
@@ -168,3 +169,19 @@ def allocate_full_month(
         received_on=received_on,
     )
     return services.allocate_month(world.uow(), household.household_id, month, today=received_on)
+
+
+def execute_run_on(world: World, run_on: date) -> list[PaymentRecord]:
+    """Prepare the municipality's run for ``run_on``, approve it by a second person and execute
+    it that morning; the run's payments, as sent."""
+    run = payment_runs.prepare_run(world.uow(), world.municipality_id, run_on, actor="preparer")
+    payment_runs.approve_run(world.uow(), run.run.run_id, actor="approver")
+    payment_runs.execute_run(
+        world.uow(),
+        run.run.run_id,
+        actor="approver",
+        today=run_on,
+        now=datetime.combine(run_on, time(8), tzinfo=UTC),
+    )
+    with world.uow() as uow:
+        return uow.runs.payments_of(run.run.run_id)

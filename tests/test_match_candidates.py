@@ -9,7 +9,7 @@ before the booking; the payee that is the line's counterparty first; nothing for
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import Engine
@@ -22,7 +22,13 @@ from ontzorgen.run_repository import PaymentRecord
 from ontzorgen.unit_of_work import UnitOfWork
 from ontzorgen.views import runs as run_views
 from tests.camt_builder import Line, statement
-from tests.factories import World, add_newcomer, allocate_full_month, make_paying_world
+from tests.factories import (
+    World,
+    add_newcomer,
+    allocate_full_month,
+    execute_run_on,
+    make_paying_world,
+)
 
 AUGUST = Month(2026, 8)
 RUN_ON = date(2026, 7, 31)
@@ -43,17 +49,7 @@ def sent_august(
     for number, their_costs in enumerate(bills):
         household = add_newcomer(world, name=f"Huishouden {number}", costs=their_costs)
         allocate_full_month(world, household, AUGUST)
-    run = payment_runs.prepare_run(world.uow(), world.municipality_id, RUN_ON, actor="preparer")
-    payment_runs.approve_run(world.uow(), run.run.run_id, actor="approver")
-    payment_runs.execute_run(
-        world.uow(),
-        run.run.run_id,
-        actor="approver",
-        today=RUN_ON,
-        now=datetime(2026, 7, 31, 8, tzinfo=UTC),
-    )
-    with world.uow() as uow:
-        return uow.runs.payments_of(run.run.run_id)
+    return execute_run_on(world, RUN_ON)
 
 
 def candidates_of(

@@ -24,6 +24,7 @@ from tests.factories import (
     World,
     add_newcomer,
     allocate_full_month,
+    execute_run_on,
     make_paying_world,
 )
 
@@ -41,17 +42,7 @@ def world(engine: Engine) -> World:
 def paid(world: World) -> tuple[NewcomerHousehold, list[PaymentRecord]]:
     household = add_newcomer(world)
     allocate_full_month(world, household, AUGUST)
-    run = payment_runs.prepare_run(world.uow(), world.municipality_id, RUN_ON, actor="preparer")
-    payment_runs.approve_run(world.uow(), run.run.run_id, actor="approver")
-    payment_runs.execute_run(
-        world.uow(),
-        run.run.run_id,
-        actor="approver",
-        today=RUN_ON,
-        now=datetime(2026, 7, 31, 8, tzinfo=UTC),
-    )
-    with world.uow() as uow:
-        return household, uow.runs.payments_of(run.run.run_id)
+    return household, execute_run_on(world, RUN_ON)
 
 
 def statuses(world: World, payments: list[PaymentRecord]) -> list[PaymentStatus]:

@@ -152,47 +152,55 @@ def run_moments(connection: Connection, run_id: int) -> RunMoments | None:
     return RunMoments(prepared_at, _utc(row.approved_at), _utc(row.executed_at))
 
 
+#: The columns of a ``PaymentLine``, in its fields' order.
+_PAYMENT_LINE_COLUMNS = (
+    payments.c.id,
+    payments.c.household_id,
+    payments.c.kind,
+    payments.c.cost_type,
+    payments.c.creditor_id,
+    payments.c.payee_name,
+    payments.c.payee_iban,
+    payments.c.due_on,
+    payments.c.amount_cents,
+    payments.c.end_to_end_id,
+    payments.c.status,
+    payments.c.file_message_id,
+    payments.c.return_reason,
+)
+
+
+def _payment_line(row: Any) -> PaymentLine:
+    """A ``PaymentLine`` from a row of ``_PAYMENT_LINE_COLUMNS``."""
+    (payment_id, household_id, kind, cost_type, creditor_id, name, iban, due_on, cents, *rest) = row
+    end_to_end_id, status, file_message_id, return_reason = rest
+    return PaymentLine(
+        payment_id,
+        household_id,
+        kind,
+        cost_type,
+        creditor_id,
+        name,
+        iban,
+        due_on,
+        Money(cents),
+        end_to_end_id,
+        status,
+        file_message_id,
+        return_reason,
+    )
+
+
 def payments_of_run(
     connection: Connection, run_id: int, *, after_id: int, limit: int
 ) -> list[PaymentLine]:
     rows = connection.execute(
-        select(
-            payments.c.id,
-            payments.c.household_id,
-            payments.c.kind,
-            payments.c.cost_type,
-            payments.c.creditor_id,
-            payments.c.payee_name,
-            payments.c.payee_iban,
-            payments.c.due_on,
-            payments.c.amount_cents,
-            payments.c.end_to_end_id,
-            payments.c.status,
-            payments.c.file_message_id,
-            payments.c.return_reason,
-        )
+        select(*_PAYMENT_LINE_COLUMNS)
         .where(payments.c.run_id == run_id, payments.c.id > after_id)
         .order_by(payments.c.id)
         .limit(limit)
     )
-    return [
-        PaymentLine(
-            row.id,
-            row.household_id,
-            row.kind,
-            row.cost_type,
-            row.creditor_id,
-            row.payee_name,
-            row.payee_iban,
-            row.due_on,
-            Money(row.amount_cents),
-            row.end_to_end_id,
-            row.status,
-            row.file_message_id,
-            row.return_reason,
-        )
-        for row in rows
-    ]
+    return [_payment_line(row) for row in rows]
 
 
 def files_of_run(connection: Connection, run_id: int) -> list[PaymentFileSummary]:
@@ -440,40 +448,9 @@ def _payment_lines(connection: Connection, payment_ids: Sequence[int]) -> dict[i
     if not payment_ids:
         return {}
     rows = connection.execute(
-        select(
-            payments.c.id,
-            payments.c.household_id,
-            payments.c.kind,
-            payments.c.cost_type,
-            payments.c.creditor_id,
-            payments.c.payee_name,
-            payments.c.payee_iban,
-            payments.c.due_on,
-            payments.c.amount_cents,
-            payments.c.end_to_end_id,
-            payments.c.status,
-            payments.c.file_message_id,
-            payments.c.return_reason,
-        ).where(payments.c.id.in_(list(payment_ids)))
+        select(*_PAYMENT_LINE_COLUMNS).where(payments.c.id.in_(list(payment_ids)))
     )
-    return {
-        row.id: PaymentLine(
-            row.id,
-            row.household_id,
-            row.kind,
-            row.cost_type,
-            row.creditor_id,
-            row.payee_name,
-            row.payee_iban,
-            row.due_on,
-            Money(row.amount_cents),
-            row.end_to_end_id,
-            row.status,
-            row.file_message_id,
-            row.return_reason,
-        )
-        for row in rows
-    }
+    return {line.payment_id: line for line in map(_payment_line, rows)}
 
 
 def _compact(iban: str) -> str:
