@@ -99,6 +99,7 @@ from ontzorgen.months import Month
 from ontzorgen.norms import NormCategory, load_norms
 from ontzorgen.obligations import Frequency
 from ontzorgen.policy import CostType, Policy
+from ontzorgen.run_repository import LZ4_FOR_THIS_TRANSACTION
 from ontzorgen.tables import creditors, kredietbanken, municipalities
 from ontzorgen.unit_of_work import UnitOfWork
 
@@ -691,7 +692,7 @@ def copy_floor(
             started = time.perf_counter()
             with engine.begin() as connection:
                 # Stored values are compressed as the run compresses them (lz4 where there is).
-                connection.execute(_LZ4_FOR_THIS_TRANSACTION)
+                connection.execute(LZ4_FOR_THIS_TRANSACTION)
                 cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
                 with cursor.copy(statement) as copy:
                     copy.write(chunk)
@@ -700,12 +701,6 @@ def copy_floor(
     finally:
         with engine.begin() as connection:
             connection.execute(text(f"DROP TABLE IF EXISTS {scratch}"))
-
-
-_LZ4_FOR_THIS_TRANSACTION = text(
-    "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings "
-    "WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)"
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -211,7 +211,7 @@ class Iban:
     value: str
 
     def __post_init__(self) -> None:
-        normalised = _normalise_iban(self.value)
+        normalised = normalise_iban(self.value)
         if normalised != self.value:
             raise InvalidIban(self.value, f"not in electronic form; use Iban.parse or {normalised}")
         _schwifty_iban(self.value)
@@ -219,7 +219,7 @@ class Iban:
     @classmethod
     def parse(cls, text: str) -> Iban:
         """Read an IBAN as typed or printed: spaces anywhere and lower case are accepted."""
-        normalised = _normalise_iban(text)
+        normalised = normalise_iban(text)
         _schwifty_iban(normalised, shown_as=text)
         return cls(normalised)
 
@@ -258,7 +258,8 @@ class Iban:
         return self.value
 
 
-def _normalise_iban(text: str) -> str:
+def normalise_iban(text: str) -> str:
+    """An IBAN as typed or printed, in its electronic form: no white space, upper case."""
     # People paste IBANs from PDFs with non-breaking spaces and tabs, so all whitespace goes.
     return "".join(text.split()).upper()
 

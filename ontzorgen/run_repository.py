@@ -212,7 +212,7 @@ def _payment(row: Any) -> PaymentRecord:
 
 
 #: Sets lz4 as the compression of the values this transaction stores, where the server has it.
-_LZ4_FOR_THIS_TRANSACTION = text(
+LZ4_FOR_THIS_TRANSACTION = text(
     "SELECT set_config('default_toast_compression', 'lz4', true) FROM pg_settings "
     "WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)"
 )
@@ -777,7 +777,7 @@ class RunRepository:
             # A file is some 4 MB of XML. PostgreSQL's own compression (pglz) takes about 60 ms a
             # file to squeeze it; lz4 takes a tenth of that and stores less. Set for this
             # transaction only, and only where the server was built with lz4.
-            self._connection.execute(_LZ4_FOR_THIS_TRANSACTION)
+            self._connection.execute(LZ4_FOR_THIS_TRANSACTION)
         self._connection.execute(
             insert(payment_files).values(
                 message_id=message_id,

@@ -12,7 +12,7 @@ from ledger.check import check_ledger
 from ledger.money import Money
 from ledger.schema import entries
 from ontzorgen import payment_runs
-from ontzorgen.accounts import household_accounts
+from ontzorgen.accounts import AccountRole, household_accounts
 from ontzorgen.business_days import NotABusinessDay
 from ontzorgen.months import Month
 from ontzorgen.runs import (
@@ -145,7 +145,7 @@ def test_a_payment_whose_household_lost_its_funds_account_stops_the_run_whole(
         connection.execute(
             delete(household_account_rows).where(
                 household_account_rows.c.household_id == household.household_id,
-                household_account_rows.c.role == "funds",
+                household_account_rows.c.role == AccountRole.FUNDS.value,
             )
         )
         entries_before = connection.execute(select(func.count()).select_from(entries)).scalar()

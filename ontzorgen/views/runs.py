@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from ledger.money import Money
+from ontzorgen.identifiers import normalise_iban
+from ontzorgen.runs import PaymentStatus
 from ontzorgen.tables import (
     municipalities,
     payment_files,
@@ -172,22 +174,20 @@ _PAYMENT_LINE_COLUMNS = (
 
 def _payment_line(row: Any) -> PaymentLine:
     """A ``PaymentLine`` from a row of ``_PAYMENT_LINE_COLUMNS``."""
-    (payment_id, household_id, kind, cost_type, creditor_id, name, iban, due_on, cents, *rest) = row
-    end_to_end_id, status, file_message_id, return_reason = rest
     return PaymentLine(
-        payment_id,
-        household_id,
-        kind,
-        cost_type,
-        creditor_id,
-        name,
-        iban,
-        due_on,
-        Money(cents),
-        end_to_end_id,
-        status,
-        file_message_id,
-        return_reason,
+        row.id,
+        row.household_id,
+        row.kind,
+        row.cost_type,
+        row.creditor_id,
+        row.payee_name,
+        row.payee_iban,
+        row.due_on,
+        Money(row.amount_cents),
+        row.end_to_end_id,
+        row.status,
+        row.file_message_id,
+        row.return_reason,
     )
 
 
@@ -397,7 +397,7 @@ def candidates_for_lines(
             payments.c.amount_cents, payments.c.id, payments.c.payee_iban, payments.c.run_id
         ).where(
             payments.c.run_id.in_(sorted(executed_on)),
-            payments.c.status == "sent",
+            payments.c.status == PaymentStatus.SENT.value,
             payments.c.amount_cents.in_(sorted({line.amount.cents for line in wanted})),
         )
     ).tuples()
@@ -410,7 +410,9 @@ def candidates_for_lines(
     for line in wanted:
         earliest = line.booked_on - timedelta(days=CANDIDATE_DAYS_BEFORE)
         latest = line.booked_on + timedelta(days=CANDIDATE_DAYS_AFTER)
-        counterparty = None if line.counterparty_iban is None else _compact(line.counterparty_iban)
+        counterparty = (
+            None if line.counterparty_iban is None else normalise_iban(line.counterparty_iban)
+        )
         ranked = heapq.nsmallest(
             CANDIDATES_PER_LINE_MAX,
             (
@@ -451,8 +453,3 @@ def _payment_lines(connection: Connection, payment_ids: Sequence[int]) -> dict[i
         select(*_PAYMENT_LINE_COLUMNS).where(payments.c.id.in_(list(payment_ids)))
     )
     return {line.payment_id: line for line in map(_payment_line, rows)}
-
-
-def _compact(iban: str) -> str:
-    """An IBAN as a statement may print it, in the electronic form payments store."""
-    return "".join(iban.split()).upper()
